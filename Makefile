@@ -1,0 +1,59 @@
+# Every target does its own set-up: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Settings of the running stack, written by `python -m stack up`.
+ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
+
+.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean
+
+help:
+	@echo "make run          stack up + a short CDC demo (Siebel rows in, change events out)"
+	@echo "make test         stack up + ruff + mypy + pytest (unit and integration)"
+	@echo "make stack-up | stack-down | stack-status"
+	@echo "make lint | format | typecheck | unit | integration | clean"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+venv: $(STAMP)
+
+stack-up: $(STAMP)
+	$(PY) -m stack up
+
+stack-down: $(STAMP)
+	$(PY) -m stack down
+
+stack-status: $(STAMP)
+	$(PY) -m stack status
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -m "not integration"
+
+integration: stack-up
+	$(ENV) $(PY) -m pytest -m integration
+
+test: stack-up lint typecheck
+	$(ENV) $(PY) -m pytest --cov=streams --cov-report=term-missing
+
+run: stack-up
+	$(ENV) $(PY) -m streams.cdc_demo
+
+clean: stack-down
+	rm -rf .stack $(VENV)

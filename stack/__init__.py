@@ -1,0 +1,1 @@
+"""Local development stack (PostgreSQL, Kafka, Apicurio Registry, Kafka Connect + Debezium)."""

@@ -1,0 +1,1 @@
+"""Siebel Energy → CC&B customer synchronization as a CDC stream processor."""

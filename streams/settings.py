@@ -1,0 +1,135 @@
+"""One settings object, read from the environment (`.stack/env` can be sourced as is).
+
+Secrets are `Secret` values: printing, logging or repr-ing the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from streams.errors import ConfigError
+
+ProcessingGuarantee = Literal["exactly_once", "at_least_once"]
+
+
+class Secret:
+    """A string that does not show itself: `str()`/`repr()` give asterisks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def _get(env: Mapping[str, str], name: str, default: str) -> str:
+    return env.get(name, default).strip()
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the worker, the tools and the tests need to find and talk to the services."""
+
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: Secret = field(default_factory=lambda: Secret(""))
+    schema_registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
+    schema_registry_username: str = ""
+    schema_registry_password: Secret = field(default_factory=lambda: Secret(""))
+    connect_url: str = "http://127.0.0.1:18083"
+    siebel_dsn: Secret = field(default_factory=lambda: Secret(""))
+    # Debezium topics are <prefix>.<schema>.<table> (connectors/README.md).
+    source_topic_prefix: str = "siebel"
+    source_schema: str = "siebel"
+    app_id: str = "siebel-ccb-sync"
+    partitions: int = 4
+    commands_topic: str = "ccb.customer.commands"
+    dlq_topic: str = "siebel-ccb-sync.dlq"
+    processing_guarantee: ProcessingGuarantee = "exactly_once"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        guarantee = _get(env, "SYNC_PROCESSING_GUARANTEE", "exactly_once")
+        if guarantee not in ("exactly_once", "at_least_once"):
+            raise ConfigError(
+                f"SYNC_PROCESSING_GUARANTEE={guarantee!r}: use exactly_once or at_least_once"
+            )
+        d = cls()
+        return cls(
+            kafka_bootstrap_servers=_get(env, "KAFKA_BOOTSTRAP_SERVERS", d.kafka_bootstrap_servers),
+            kafka_security_protocol=_get(env, "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+            kafka_sasl_mechanism=_get(env, "KAFKA_SASL_MECHANISM", ""),
+            kafka_sasl_username=_get(env, "KAFKA_SASL_USERNAME", ""),
+            kafka_sasl_password=Secret(env.get("KAFKA_SASL_PASSWORD", "")),
+            schema_registry_url=_get(env, "SCHEMA_REGISTRY_URL", d.schema_registry_url),
+            schema_registry_username=_get(env, "SCHEMA_REGISTRY_USERNAME", ""),
+            schema_registry_password=Secret(env.get("SCHEMA_REGISTRY_PASSWORD", "")),
+            connect_url=_get(env, "CONNECT_URL", d.connect_url),
+            siebel_dsn=Secret(env.get("SIEBEL_DSN", "")),
+            source_topic_prefix=_get(env, "SYNC_SOURCE_TOPIC_PREFIX", d.source_topic_prefix),
+            source_schema=_get(env, "SYNC_SOURCE_SCHEMA", d.source_schema),
+            app_id=_get(env, "SYNC_APP_ID", d.app_id),
+            partitions=_int(env, "SYNC_PARTITIONS", _int(env, "STACK_PARTITIONS", d.partitions)),
+            commands_topic=_get(env, "SYNC_COMMANDS_TOPIC", d.commands_topic),
+            dlq_topic=_get(env, "SYNC_DLQ_TOPIC", d.dlq_topic),
+            processing_guarantee=guarantee,  # type: ignore[arg-type]  # checked above
+        )
+
+    def source_topic(self, table: str) -> str:
+        return f"{self.source_topic_prefix}.{self.source_schema}.{table}"
+
+    def kafka_client_config(self) -> dict[str, str | int | float | bool]:
+        """librdkafka settings shared by every confluent-kafka client of the product."""
+        config: dict[str, str | int | float | bool] = {
+            "bootstrap.servers": self.kafka_bootstrap_servers,
+            "security.protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            config["sasl.mechanism"] = self.kafka_sasl_mechanism
+            config["sasl.username"] = self.kafka_sasl_username
+            config["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        return config
+
+    def schema_registry_config(self) -> dict[str, str]:
+        config = {"url": self.schema_registry_url}
+        if self.schema_registry_username:
+            password = self.schema_registry_password.get_secret_value()
+            config["basic.auth.user.info"] = f"{self.schema_registry_username}:{password}"
+        return config
+
+    def safe_dict(self) -> dict[str, str]:
+        """For start-up logs: every setting, secrets masked."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}

@@ -1,0 +1,66 @@
+"""Settings come from the environment and never show their secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.errors import ConfigError
+from streams.settings import Secret, Settings
+
+STACK_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:29092",
+    "SCHEMA_REGISTRY_URL": "http://127.0.0.1:1/apis/ccompat/v7",
+    "SIEBEL_DSN": "postgresql://siebel:hunter2@127.0.0.1:55432/siebel",
+    "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+    "KAFKA_SASL_USERNAME": "sync",
+    "KAFKA_SASL_PASSWORD": "s3cr3t-kafka",
+    "SCHEMA_REGISTRY_USERNAME": "reg",
+    "SCHEMA_REGISTRY_PASSWORD": "s3cr3t-registry",
+    "STACK_PARTITIONS": "6",
+}
+
+
+def test_reads_the_stack_env_file_variables() -> None:
+    s = Settings.from_env(STACK_ENV)
+    assert s.kafka_bootstrap_servers == "127.0.0.1:29092"
+    assert s.partitions == 6
+    assert s.source_topic("s_org_ext") == "siebel.siebel.s_org_ext"
+    assert s.processing_guarantee == "exactly_once"
+
+
+def test_secrets_never_appear_in_repr_or_safe_dict() -> None:
+    s = Settings.from_env(STACK_ENV)
+    shown = repr(s) + str(s.safe_dict())
+    for secret in ("hunter2", "s3cr3t-kafka", "s3cr3t-registry"):
+        assert secret not in shown
+
+
+def test_client_configs_carry_the_secrets_to_the_clients() -> None:
+    s = Settings.from_env(STACK_ENV)
+    assert s.kafka_client_config()["sasl.password"] == "s3cr3t-kafka"
+    assert s.schema_registry_config()["basic.auth.user.info"] == "reg:s3cr3t-registry"
+
+
+def test_no_sasl_settings_without_a_mechanism() -> None:
+    assert "sasl.password" not in Settings.from_env({}).kafka_client_config()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SYNC_PARTITIONS": "four"}, "SYNC_PARTITIONS='four' is not an integer"),
+        ({"SYNC_PARTITIONS": "0"}, "at least 1"),
+        ({"SYNC_PROCESSING_GUARANTEE": "maybe_once"}, "exactly_once or at_least_once"),
+    ],
+)
+def test_invalid_settings_fail_with_a_message_naming_them(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_secret_equality_without_exposure() -> None:
+    assert Secret("a") == Secret("a") != Secret("b")
+    assert not Secret("")
+    assert str(Secret("a")) == "Secret('**********')"
