@@ -79,8 +79,8 @@ def test_restart_keeps_topics_rows_schemas_and_capture(
         done=lambda ev: len(ev) >= 2,
     )
     # The pre-restart event is still in the topic, the post-restart insert was captured, and
-    # the connector resumed from its offset rather than re-snapshotting (no second 'before').
-    assert [(e.key["row_id"], e.value["op"]) for e in events if e.value] == [
-        (before, "c"),
-        (after, "c"),
-    ]
+    # the connector resumed from its offset rather than re-snapshotting (no 'r' for `before`).
+    # The two keys may sit on different partitions, so their relative order is not defined.
+    assert sorted((str(e.key["row_id"]), e.value["op"]) for e in events if e.value) == sorted(
+        [(before, "c"), (after, "c")]
+    )
