@@ -1,0 +1,160 @@
+"""The customer aggregate: everything Siebel holds about one billing account, as the hub sees it.
+
+Account-owned rows (links, profiles) arrive keyed by the account. Shared rows (contacts,
+addresses) arrive as answers to the account's subscriptions (DESIGN §5.3): a referenced id maps to
+the row, to None when the reference agent answered "no such row", and is absent while unanswered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from streams.core.siebel import (
+    Account,
+    Address,
+    AddressLink,
+    BillingProfile,
+    Contact,
+    PartyLink,
+    SiebelRow,
+    StatementProfile,
+)
+
+# Entities the hub keeps per account, by row id.
+OWNED: dict[str, type[SiebelRow]] = {
+    "party_link": PartyLink,
+    "address_link": AddressLink,
+    "billing_profile": BillingProfile,
+    "statement_profile": StatementProfile,
+}
+SHARED: dict[str, type[SiebelRow]] = {"contact": Contact, "address": Address}
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    account: Account | None = None
+    owned: Mapping[str, Mapping[str, SiebelRow]] = field(default_factory=dict)
+    contacts: Mapping[str, Contact | None] = field(default_factory=dict)
+    addresses: Mapping[str, Address | None] = field(default_factory=dict)
+
+    # --- views ---------------------------------------------------------------------------------
+    def rows(self, entity: str) -> list[Any]:
+        """Owned rows of one entity in ROW_ID order (deterministic payloads)."""
+        return [r for _, r in sorted(self.owned.get(entity, {}).items())]
+
+    def active_party_links(self) -> list[PartyLink]:
+        # Siebel closes a link by end-dating it; an end-dated link no longer counts.
+        return [link for link in self.rows("party_link") if link.end_dt is None]
+
+    def primary_billing_profile(self) -> BillingProfile | None:
+        profiles: list[BillingProfile] = self.rows("billing_profile")
+        if self.account and self.account.pr_bill_prfl_id:
+            for profile in profiles:
+                if profile.row_id == self.account.pr_bill_prfl_id:
+                    return profile
+        flagged = [p for p in profiles if p.primary_flg]
+        return flagged[0] if flagged else None
+
+    def mailing_address_id(self) -> str | None:
+        if self.account is None:
+            return None
+        if self.account.pr_addr_id:
+            return self.account.pr_addr_id
+        links: list[AddressLink] = self.rows("address_link")
+        main = [link for link in links if link.main_addr_flg and link.end_dt is None]
+        return main[0].addr_per_id if main else None
+
+    # --- references (what to subscribe to) --------------------------------------------------
+    def referenced_contacts(self) -> frozenset[str]:
+        ids: set[str] = set()
+        if self.account and self.account.pr_con_id:
+            ids.add(self.account.pr_con_id)
+        ids.update(link.person_id for link in self.active_party_links())
+        ids.update(s.contact_id for s in self.rows("statement_profile") if s.contact_id)
+        return frozenset(ids)
+
+    def referenced_addresses(self) -> frozenset[str]:
+        ids: set[str] = set()
+        mailing = self.mailing_address_id()
+        if mailing:
+            ids.add(mailing)
+        profile = self.primary_billing_profile()
+        if profile and profile.addr_id:
+            ids.add(profile.addr_id)
+        ids.update(s.addr_id for s in self.rows("statement_profile") if s.addr_id)
+        return frozenset(ids)
+
+    def unanswered(self) -> list[str]:
+        return sorted(
+            [f"contact {c}" for c in self.referenced_contacts() if c not in self.contacts]
+            + [f"address {a}" for a in self.referenced_addresses() if a not in self.addresses]
+        )
+
+    def missing_parts(self, *, person: bool) -> list[str]:
+        """Why a create must wait (R7): the required parts that are not here yet.
+
+        `person`: the customer is a person (residential), named by its primary contact; a
+        business is named by the account itself.
+        """
+        if self.account is None:
+            return ["account row"]
+        missing = []
+        primary = self.contacts.get(self.account.pr_con_id) if self.account.pr_con_id else None
+        if person and primary is None:
+            missing.append("primary contact (name of a residential customer)")
+        mailing = self.mailing_address_id()
+        if mailing is None or self.addresses.get(mailing) is None:
+            missing.append("mailing address")
+        return missing + [f"answer for {ref}" for ref in self.unanswered()]
+
+    # --- changes ---------------------------------------------------------------------------------
+    def with_owned(self, entity: str, row_id: str, row: SiebelRow | None) -> Aggregate:
+        rows = dict(self.owned.get(entity, {}))
+        if row is None:
+            rows.pop(row_id, None)
+        else:
+            rows[row_id] = row
+        return replace(self, owned={**self.owned, entity: rows})
+
+    def with_answer(self, entity: str, ref_id: str, row: SiebelRow | None) -> Aggregate:
+        if entity == "contact":
+            return replace(self, contacts={**self.contacts, ref_id: row})  # type: ignore[dict-item]
+        return replace(self, addresses={**self.addresses, ref_id: row})  # type: ignore[dict-item]
+
+    def pruned(self) -> Aggregate:
+        """Drop answers nobody references any more (unsubscribed)."""
+        contacts, addresses = self.referenced_contacts(), self.referenced_addresses()
+        return replace(
+            self,
+            contacts={k: v for k, v in self.contacts.items() if k in contacts},
+            addresses={k: v for k, v in self.addresses.items() if k in addresses},
+        )
+
+    # --- persistence (table values are JSON) -----------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account": self.account.to_json() if self.account else None,
+            "owned": {
+                e: {k: r.to_json() for k, r in rows.items()} for e, rows in self.owned.items()
+            },
+            "contacts": {k: v.to_json() if v else None for k, v in self.contacts.items()},
+            "addresses": {k: v.to_json() if v else None for k, v in self.addresses.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Aggregate:
+        return cls(
+            account=Account.from_json(data["account"]) if data.get("account") else None,
+            owned={
+                e: {k: OWNED[e].from_json(r) for k, r in rows.items()}
+                for e, rows in data.get("owned", {}).items()
+            },
+            contacts={
+                k: Contact.from_json(v) if v else None for k, v in data.get("contacts", {}).items()
+            },
+            addresses={
+                k: Address.from_json(v) if v else None for k, v in data.get("addresses", {}).items()
+            },
+        )

@@ -1,0 +1,76 @@
+"""The orders reducer (R2): order header + lines → sync requests for their billing accounts.
+
+Keyed by order id. A request goes out once per (order, billing account) when the header is in a
+trigger status; a line added later to an order already in a trigger status triggers its account
+too. The hub ignores requests for accounts already synced (R13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from streams.core.debezium import SourcePosition
+from streams.core.events import SyncRequest
+from streams.core.siebel import Order, OrderLine
+
+DEFAULT_TRIGGER_STATUSES = frozenset({"Submitted", "Open"})
+
+
+@dataclass(frozen=True)
+class OrderState:
+    header: Order | None = None
+    lines: Mapping[str, OrderLine] = field(default_factory=dict)
+    requested: frozenset[str] = frozenset()  # billing accounts already requested
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "header": self.header.to_json() if self.header else None,
+            "lines": {k: v.to_json() for k, v in self.lines.items()},
+            "requested": sorted(self.requested),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OrderState:
+        return cls(
+            header=Order.from_json(data["header"]) if data.get("header") else None,
+            lines={k: OrderLine.from_json(v) for k, v in data.get("lines", {}).items()},
+            requested=frozenset(data.get("requested", ())),
+        )
+
+
+def apply_order_row(
+    state: OrderState,
+    entity: str,
+    row_id: str,
+    row: Mapping[str, Any] | None,
+    source: SourcePosition | None,
+    trigger_statuses: frozenset[str] = DEFAULT_TRIGGER_STATUSES,
+) -> tuple[OrderState, list[tuple[str, SyncRequest]]]:
+    """Apply a header or line change; return the new state and (billing account, request)s."""
+    if entity == "order":
+        state = replace(state, header=Order.from_json(row) if row is not None else None)
+    else:
+        lines = dict(state.lines)
+        if row is None:
+            lines.pop(row_id, None)
+        else:
+            lines[row_id] = OrderLine.from_json(row)
+        state = replace(state, lines=lines)
+    header = state.header
+    if header is None or header.status_cd not in trigger_statuses:
+        return state, []
+    by_account: dict[str, list[str]] = {}
+    for line_id, line in sorted(state.lines.items()):
+        # The line's billing account, falling back to the header's when the line has none.
+        account = line.bill_accnt_id or header.bill_accnt_id
+        if account:
+            by_account.setdefault(account, []).append(line_id)
+    requests = [
+        (account, SyncRequest(header.row_id, header.order_num, tuple(lines), source))
+        for account, lines in sorted(by_account.items())
+        if account not in state.requested
+    ]
+    requested = state.requested | {account for account, _ in requests}
+    return replace(state, requested=frozenset(requested)), requests

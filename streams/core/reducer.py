@@ -1,0 +1,247 @@
+"""The customer hub's reducer: `(state, event) → (state, commands, subscriptions, alerts)`.
+
+One call per event for one billing account (the Kafka key). It implements R2-R10, R12, R13:
+creates only after a sync request and only when complete (held until then), updates only for
+synced accounts and only when a section of the mapped payload changed, per-account sequences and
+deterministic command ids, no commands for deleted accounts, and subscriptions to the shared
+contacts and addresses the mapping needs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.core.aggregate import OWNED, SHARED, Aggregate
+from streams.core.codes import CodeMaps
+from streams.core.debezium import SourcePosition
+from streams.core.events import Alert, Answer, HubEvent, Seed, Subscription, SyncRequest
+from streams.core.mapping import SECTIONS, map_customer, section_digests
+from streams.core.siebel import Account
+from streams.errors import MappingError
+
+COMMAND_NAMESPACE = uuid.UUID("6f1b7c1e-3d5a-5e7f-9a0b-2c4d6e8f0a1b")
+DEFAULT_ELIGIBLE = frozenset({"Customer", "Billing"})
+
+
+def command_id(account_id: str, sequence: int) -> str:
+    """Deterministic (R9): the same account and sequence always give the same id."""
+    return str(uuid.uuid5(COMMAND_NAMESPACE, f"{account_id}/{sequence}"))
+
+
+@dataclass(frozen=True)
+class SyncState:
+    synced: bool = False
+    sequence: int = 0
+    digests: Mapping[str, str] | None = None  # per section, of the last emitted payload
+    held: Mapping[str, Any] | None = None  # the trigger of a create that waits (R7)
+    deleted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "synced": self.synced,
+            "sequence": self.sequence,
+            "digests": dict(self.digests) if self.digests is not None else None,
+            "held": dict(self.held) if self.held is not None else None,
+            "deleted": self.deleted,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SyncState:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    aggregate: Aggregate = field(default_factory=Aggregate)
+    sync: SyncState = field(default_factory=SyncState)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"aggregate": self.aggregate.to_json(), "sync": self.sync.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CustomerState:
+        return cls(Aggregate.from_json(data["aggregate"]), SyncState.from_json(data["sync"]))
+
+
+@dataclass(frozen=True)
+class HubContext:
+    codes: CodeMaps
+    eligible_classes: frozenset[str] = DEFAULT_ELIGIBLE
+    connector: str = "siebel"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: CustomerState
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def _apply(
+    account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext
+) -> tuple[CustomerState, list[Alert]]:
+    agg, sync = state.aggregate, state.sync
+    if isinstance(event, Seed):
+        seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence))
+        return CustomerState(agg, seeded if not sync.synced else sync), []
+    if isinstance(event, SyncRequest):
+        if sync.synced or sync.held is not None:
+            return state, []  # R13: re-orders create nothing; a held create keeps its trigger
+        trigger = {
+            "order_id": event.order_id,
+            "order_num": event.order_num,
+            "line_ids": list(event.line_ids),
+        }
+        return CustomerState(agg, replace(sync, held=trigger)), []
+    if isinstance(event, Answer):
+        model = SHARED[event.entity]
+        row = model.from_json(event.row) if event.row is not None else None
+        referenced = (
+            agg.referenced_contacts() if event.entity == "contact" else agg.referenced_addresses()
+        )
+        if event.ref_id not in referenced:
+            return state, []  # a late answer to a subscription already withdrawn
+        return CustomerState(agg.with_answer(event.entity, event.ref_id, row), sync), []
+    if event.entity == "account":
+        if event.row is None:
+            if sync.synced:
+                alert = Alert(
+                    "ACCOUNT_DELETED_AFTER_SYNC",
+                    account_id,
+                    f"account {account_id} was deleted in Siebel after it was created in CC&B; "
+                    "nothing is sent (the product never deletes in CC&B)",
+                )
+                return CustomerState(agg, replace(sync, deleted=True)), [alert]
+            return CustomerState(replace(agg, account=None), sync), []
+        return CustomerState(
+            replace(agg, account=Account.from_json(event.row)), replace(sync, deleted=False)
+        ), []
+    model = OWNED[event.entity]
+    row = model.from_json(event.row) if event.row is not None else None
+    return CustomerState(agg.with_owned(event.entity, event.row_id, row), sync), []
+
+
+def _is_person(agg: Aggregate, ctx: HubContext) -> bool:
+    account = agg.account
+    ou_type = account.ou_type_cd if account else None
+    return ctx.codes("person_or_business", ou_type, where="S_ORG_EXT.OU_TYPE_CD") == "PERSON"
+
+
+def _subscriptions(account_id: str, before: Aggregate, after: Aggregate) -> list[Subscription]:
+    subs = []
+    for entity, old, new in (
+        ("contact", before.referenced_contacts(), after.referenced_contacts()),
+        ("address", before.referenced_addresses(), after.referenced_addresses()),
+    ):
+        subs += [Subscription(entity, ref, account_id, True) for ref in sorted(new - old)]
+        subs += [Subscription(entity, ref, account_id, False) for ref in sorted(old - new)]
+    return subs
+
+
+def _command(
+    account_id: str,
+    kind: str,
+    sequence: int,
+    changed: list[str],
+    customer: dict[str, Any],
+    trigger: Mapping[str, Any] | None,
+    source: SourcePosition | None,
+    ctx: HubContext,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "command_id": command_id(account_id, sequence),
+        "command_type": kind,
+        "siebel_account_id": account_id,
+        "sequence": sequence,
+        "changed_sections": changed,
+        "trigger": dict(trigger) if trigger else None,
+        "source": {
+            "connector": source.connector if source and source.connector else ctx.connector,
+            "table": source.table if source else None,
+            "lsn": source.lsn if source else None,
+            "scn": source.scn if source else None,
+            "tx_id": source.tx_id if source else None,
+            "commit_time": (
+                datetime.fromtimestamp(source.commit_ms / 1000, tz=UTC)
+                if source and source.commit_ms is not None
+                else None
+            ),
+            "snapshot": bool(source and source.snapshot),
+            "code_map_version": ctx.codes.version,
+        },
+        "emitted_at": now,
+        "customer": customer,
+    }
+
+
+def _decide(
+    account_id: str,
+    state: CustomerState,
+    source: SourcePosition | None,
+    ctx: HubContext,
+    now: datetime,
+) -> Outcome:
+    agg, sync = state.aggregate, state.sync
+    if sync.deleted or agg.account is None:
+        return Outcome(state)
+    if not sync.synced and sync.held is None:
+        return Outcome(state)  # R4: a prospect (no triggering order yet) produces nothing
+    account_class = agg.account.accnt_type_cd
+    if not sync.synced and account_class not in ctx.eligible_classes:
+        alert = Alert(
+            "INELIGIBLE_ACCOUNT_CLASS",
+            account_id,
+            f"order {sync.held.get('order_num') if sync.held else '?'} bills account "
+            f"{account_id} of class {account_class!r}; only "
+            f"{', '.join(sorted(ctx.eligible_classes))} become CC&B customers",
+            {"trigger": dict(sync.held or {}), "account_class": account_class},
+        )
+        return Outcome(replace(state, sync=replace(sync, held=None)), alerts=[alert])
+    try:
+        if agg.unanswered() or (not sync.synced and agg.missing_parts(person=_is_person(agg, ctx))):
+            return Outcome(state)  # held (R7) or waiting for a reference answer
+        customer = map_customer(agg, ctx.codes)
+    except MappingError as exc:
+        alert = Alert("MAPPING_FAILED", account_id, str(exc), {"held": sync.held is not None})
+        return Outcome(state, alerts=[alert])
+    digests = section_digests(customer)
+    if not sync.synced:
+        kind, changed, trigger = "CREATE_CUSTOMER", list(SECTIONS), sync.held
+    else:
+        changed = [s for s in SECTIONS if (sync.digests or {}).get(s) != digests[s]]
+        if not changed:
+            return Outcome(state)
+        kind, trigger = "UPDATE_CUSTOMER", None
+    sequence = sync.sequence + 1
+    command = _command(account_id, kind, sequence, changed, customer, trigger, source, ctx, now)
+    new_sync = replace(sync, synced=True, sequence=sequence, digests=digests, held=None)
+    return Outcome(replace(state, sync=new_sync), commands=[command])
+
+
+def reduce(
+    account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext, now: datetime
+) -> Outcome:
+    """Apply one event to one account's state; return what to emit."""
+    applied, alerts = _apply(account_id, state, event, ctx)
+    pruned = replace(applied, aggregate=applied.aggregate.pruned())
+    subs = _subscriptions(account_id, state.aggregate, pruned.aggregate)
+    source = event.source if not isinstance(event, Seed) else None
+    outcome = _decide(account_id, pruned, source, ctx, now)
+    return Outcome(outcome.state, outcome.commands, subs, alerts + outcome.alerts)
+
+
+def held_reason(state: CustomerState, ctx: HubContext) -> list[str]:
+    """Why a held create is still held (for the web view and metrics)."""
+    if state.sync.held is None:
+        return []
+    try:
+        missing = state.aggregate.missing_parts(person=_is_person(state.aggregate, ctx))
+    except MappingError as exc:
+        return [str(exc)]
+    return missing or ["waiting for the next event"]

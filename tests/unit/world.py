@@ -1,0 +1,111 @@
+"""An in-memory run of the whole topology over the pure core: the orders reducer, the reference
+agents and one hub per account, wired like the Faust agents (FIFO, answers after the event that
+subscribed). Tests speak Siebel (rows written, deleted) and read CC&B (commands, alerts)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.core.codes import CodeMaps
+from streams.core.debezium import SourcePosition
+from streams.core.events import Alert, HubEvent, RowEvent, Seed
+from streams.core.orders import OrderState, apply_order_row
+from streams.core.reducer import CustomerState, HubContext, reduce
+from streams.core.references import ReferenceState, apply_row, apply_subscription
+from streams.core.routing import AGENT, OWNER_COLUMN
+
+CODES = CodeMaps.load()
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+_OWNED = ("party_link", "address_link", "billing_profile", "statement_profile")
+
+
+def position(table: str = "s_org_ext", lsn: int = 1000) -> SourcePosition:
+    return SourcePosition(
+        "postgresql", "siebel", "siebel", table, lsn, None, "777", 1_795_000_000_000, False
+    )
+
+
+@dataclass
+class World:
+    ctx: HubContext = field(default_factory=lambda: HubContext(codes=CODES))
+    hubs: dict[str, CustomerState] = field(default_factory=dict)
+    orders: dict[str, OrderState] = field(default_factory=dict)
+    refs: dict[tuple[str, str], ReferenceState] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)  # owned row -> account
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    _queue: deque[tuple[str, HubEvent]] = field(default_factory=deque)
+
+    # --- Siebel side -------------------------------------------------------------------------
+    def write(self, entity: str, row: dict[str, Any]) -> None:
+        """Insert or update a row (logical column names)."""
+        self._change(entity, str(row["row_id"]), row)
+
+    def delete(self, entity: str, row_id: str) -> None:
+        self._change(entity, row_id, None)
+
+    def seed(self, account_id: str, sequence: int = 1) -> None:
+        self._hub(account_id, Seed(sequence))
+
+    def _change(self, entity: str, row_id: str, row: dict[str, Any] | None) -> None:
+        src = position()
+        agent = AGENT[entity]
+        if agent in ("contacts", "addresses"):
+            key = (entity, row_id)
+            state, answers = apply_row(
+                self.refs.get(key, ReferenceState()), entity, row_id, row, src
+            )
+            self.refs[key] = state
+            for account, answer in answers:
+                self._hub(account, answer)
+            return
+        if agent == "orders":
+            order_id = row_id if entity == "order" else str((row or {}).get("order_id") or "")
+            if row is None and entity == "order_line":
+                order_id = self.owners.get((entity, row_id), "")
+            self.owners[(entity, row_id)] = order_id
+            order_state, requests = apply_order_row(
+                self.orders.get(order_id, OrderState()), entity, row_id, row, src
+            )
+            self.orders[order_id] = order_state
+            for account, request in requests:
+                self._hub(account, request)
+            return
+        # hub-owned rows: re-keyed by their owner column; a move deletes from the old owner
+        new_owner = row_id if entity == "account" else (row or {}).get(OWNER_COLUMN[entity])
+        old_owner = self.owners.get((entity, row_id))
+        if old_owner and old_owner != new_owner:
+            self._hub(old_owner, RowEvent(entity, row_id, None, src))
+        if new_owner:
+            self.owners[(entity, row_id)] = str(new_owner)
+            self._hub(str(new_owner), RowEvent(entity, row_id, row, src))
+
+    # --- the topology ------------------------------------------------------------------------
+    def _hub(self, account_id: str, event: HubEvent) -> None:
+        self._queue.append((account_id, event))
+        if len(self._queue) > 1:
+            return  # already draining
+        while self._queue:
+            account, ev = self._queue[0]
+            outcome = reduce(account, self.hubs.get(account, CustomerState()), ev, self.ctx, NOW)
+            self.hubs[account] = outcome.state
+            self.commands += outcome.commands
+            self.alerts += outcome.alerts
+            for sub in outcome.subscriptions:
+                key = (sub.entity, sub.ref_id)
+                state, answers = apply_subscription(self.refs.get(key, ReferenceState()), sub)
+                self.refs[key] = state
+                self._queue.extend(answers)
+            self._queue.popleft()
+
+    # --- CC&B side ---------------------------------------------------------------------------
+    def commands_for(self, account_id: str) -> list[dict[str, Any]]:
+        return [c for c in self.commands if c["siebel_account_id"] == account_id]
+
+    def take(self) -> list[dict[str, Any]]:
+        """Commands since the last take."""
+        taken, self.commands = self.commands, []
+        return taken
