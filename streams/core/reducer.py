@@ -204,8 +204,11 @@ def _decide(
         )
         return Outcome(replace(state, sync=replace(sync, held=None)), alerts=[alert])
     try:
-        if agg.unanswered() or (not sync.synced and agg.missing_parts(person=_is_person(agg, ctx))):
-            return Outcome(state)  # held (R7) or waiting for a reference answer
+        # A first payload (a create, or a seeded account's first update) waits for the required
+        # parts (R7); later ones go out even when a part was removed, so CC&B sees the removal.
+        first = sync.digests is None
+        if agg.unanswered() or (first and agg.missing_parts(person=_is_person(agg, ctx))):
+            return Outcome(state)  # held, or waiting for a reference answer
         customer = map_customer(agg, ctx.codes)
     except MappingError as exc:
         alert = Alert("MAPPING_FAILED", account_id, str(exc), {"held": sync.held is not None})
