@@ -120,7 +120,7 @@ def party_link(row_id: str, party_id: str, person_id: str, **over: Any) -> dict[
 
 def order(
     row_id: str = "1-ORD-1",
-    status: str = "Submitted",
+    status: str | None = "Submitted",
     bill_accnt_id: str | None = None,
     **over: Any,
 ) -> dict[str, Any]:
