@@ -1,0 +1,116 @@
+"""Siebel row models: tolerant of extra columns, strict about required ones, configurable names."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from streams.core.siebel import MODELS, Account, BillingProfile, Contact, OrderLine
+from streams.core.source_config import SourceConfig
+from streams.errors import ConfigError, MappingError
+
+CONFIG = SourceConfig.load()
+
+
+def test_every_entity_has_a_model_and_a_table() -> None:
+    assert set(MODELS) == set(CONFIG.tables)
+
+
+def test_extra_columns_from_schema_drift_are_ignored() -> None:
+    row = {"row_id": "1-A", "name": "N", "x_new_column": "whatever", "db_last_upd_src": "EIM"}
+    assert Account.from_row(row, CONFIG).name == "N"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"row_id": "1-A"}, r"s_org_ext row 1-A: required column NAME is missing"),
+        ({"row_id": "1-A", "name": None}, r"required column NAME is null"),
+        ({"row_id": "1-A", "name": "   "}, r"required column NAME is null"),
+        ({"name": "N"}, r"s_org_ext row \?: required column ROW_ID is missing"),
+    ],
+)
+def test_missing_required_column_is_a_mapping_error_naming_it(row: dict, message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        Account.from_row(row, CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (19_703, date(2023, 12, 12)),
+        (1_702_339_200_000, date(2023, 12, 12)),
+        (1_702_339_200_000_000, date(2023, 12, 12)),
+        ("2023-12-12", date(2023, 12, 12)),
+        ("2023-12-12T10:00:00Z", date(2023, 12, 12)),
+    ],
+    ids=["pg days", "oracle millis", "micros", "iso date", "iso timestamp"],
+)
+def test_dates_in_every_debezium_representation(raw: object, expected: date) -> None:
+    assert Contact.from_row(
+        {"row_id": "1", "last_name": "L", "birth_dt": raw}, CONFIG
+    ).birth_dt == (expected)
+
+
+def test_numeric_strings_flags_and_blanks_are_coerced() -> None:
+    line = OrderLine.from_row({"row_id": "1", "order_id": "2", "ln_num": "3"}, CONFIG)
+    assert line.ln_num == 3
+    profile = BillingProfile.from_row(
+        {"row_id": "1", "accnt_id": "A", "primary_flg": "Y", "budget_bill_flg": "N", "name": " "},
+        CONFIG,
+    )
+    assert profile.primary_flg is True
+    assert profile.budget_bill_flg is False
+    assert profile.name is None
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"row_id": "1", "order_id": "2", "ln_num": "3.5"}, "LN_NUM: not a whole number"),
+        ({"row_id": "1", "order_id": "2", "ln_num": "three"}, "LN_NUM: not a number"),
+    ],
+)
+def test_bad_values_name_the_column(row: dict, message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        OrderLine.from_row(row, CONFIG)
+
+
+def test_bad_flag_names_the_column() -> None:
+    with pytest.raises(MappingError, match="PRIMARY_FLG: a Siebel flag"):
+        BillingProfile.from_row({"row_id": "1", "accnt_id": "A", "primary_flg": "maybe"}, CONFIG)
+
+
+def test_configured_column_names_are_read(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "source.toml"
+    tables = "\n".join(f'{e} = "{t}"' for e, t in CONFIG.tables.items())
+    cfg_file.write_text(
+        f'[tables]\n{tables}\n[columns.billing_profile]\nprimary_flg = "X_PRIMARY_FLG"\n'
+    )
+    config = SourceConfig.load(cfg_file)
+    row = {"ROW_ID": "1", "ACCNT_ID": "A", "X_PRIMARY_FLG": "Y", "PRIMARY_FLG": "N"}
+    assert BillingProfile.from_row(row, config).primary_flg is True
+
+
+def test_source_config_must_name_every_table(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "source.toml"
+    cfg_file.write_text('[tables]\naccount = "s_org_ext"\n')
+    with pytest.raises(ConfigError, match="no table for: contact"):
+        SourceConfig.load(cfg_file)
+
+
+def test_entity_lookup_is_case_insensitive() -> None:
+    assert CONFIG.entity_of("S_ORG_EXT") == "account"
+    assert CONFIG.entity_of("s_unknown") is None
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_json_round_trip(model: str) -> None:
+    cls = MODELS[model]
+    row = dict.fromkeys(cls._kinds()) | {"row_id": "1-R"}
+    for name in cls.REQUIRED:
+        row[name] = "x"
+    instance = cls.from_row(row, CONFIG)
+    assert cls.from_json(instance.to_json()) == instance
