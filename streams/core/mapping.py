@@ -231,7 +231,7 @@ def sections(customer: dict[str, Any]) -> dict[str, Any]:
     person, account = customer["person"], customer["account"]
     return {
         "PERSON": {k: person[k] for k in ("person_or_business", "entity_name", "identifiers")}
-        | {"language": person["language"]},
+        | {"language": person["language"], "main": customer["account_persons"][0]},
         "ACCOUNT": {k: account[k] for k in ("cis_division", "customer_class", "currency")}
         | {"setup_date": account["setup_date"]},
         "MAILING_ADDRESS": person["mailing_address"],
