@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import fastavro
@@ -90,3 +91,23 @@ def test_every_field_is_documented() -> None:
         return missing
 
     assert walk(load_schema()) == []
+
+
+def test_the_mapping_document_names_every_schema_field() -> None:
+    doc = (ROOT / "docs" / "ccb-mapping.md").read_text()
+
+    def names(node: object) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            if node.get("type") == "record":
+                found |= {f["name"] for f in node["fields"]}
+            for value in node.values():
+                found |= names(value)
+        elif isinstance(node, list):
+            for value in node:
+                found |= names(value)
+        return found
+
+    # Documented: the name appears in code type as `name`, `a.name`, `name.b` or `name[]`.
+    missing = sorted(n for n in names(load_schema()) if not re.search(rf"[`.]{n}[`.\[]", doc))
+    assert missing == []
