@@ -45,15 +45,26 @@ def _get(env: Mapping[str, str], name: str, default: str) -> str:
     return env.get(name, default).strip()
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = _get(env, name, str(default))
     try:
         value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not an integer") from exc
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, got {value}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _set(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
+    """A comma-separated list; Siebel values contain spaces (`Billing Aggregator`), not commas."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    values = frozenset(v.strip() for v in raw.split(",") if v.strip())
+    if not values:
+        raise ConfigError(f"{name} is set but names nothing")
+    return values
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,15 @@ class Settings:
     commands_topic: str = "ccb.customer.commands"
     dlq_topic: str = "siebel-ccb-sync.dlq"
     processing_guarantee: ProcessingGuarantee = "exactly_once"
+    replication_factor: int = 1
+    standby_replicas: int = 1
+    web_bind: str = "127.0.0.1"
+    web_port: int = 6066
+    # RocksDB tables (rebuilt from their changelog topics when lost).
+    data_dir: str = ".stack/worker-data"
+    # R2 / R3: which order statuses trigger a create, which account classes may become customers.
+    trigger_statuses: frozenset[str] = frozenset({"Submitted", "Open"})
+    eligible_classes: frozenset[str] = frozenset({"Customer", "Billing"})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +126,13 @@ class Settings:
             commands_topic=_get(env, "SYNC_COMMANDS_TOPIC", d.commands_topic),
             dlq_topic=_get(env, "SYNC_DLQ_TOPIC", d.dlq_topic),
             processing_guarantee=guarantee,  # type: ignore[arg-type]  # checked above
+            replication_factor=_int(env, "SYNC_REPLICATION_FACTOR", d.replication_factor),
+            standby_replicas=_int(env, "SYNC_STANDBY_REPLICAS", d.standby_replicas, minimum=0),
+            web_bind=_get(env, "SYNC_WEB_BIND", d.web_bind),
+            web_port=_int(env, "SYNC_WEB_PORT", d.web_port),
+            data_dir=_get(env, "SYNC_DATA_DIR", d.data_dir),
+            trigger_statuses=_set(env, "SYNC_TRIGGER_STATUSES", d.trigger_statuses),
+            eligible_classes=_set(env, "SYNC_ELIGIBLE_ACCOUNT_CLASSES", d.eligible_classes),
         )
 
     def source_topic(self, table: str) -> str:

@@ -1,0 +1,274 @@
+"""The Faust app: topics, tables and the four agents of DESIGN §5. Agents only decode, call the
+pure core (`streams.core`) and send; every decision is made there.
+
+    Debezium topics ─normalise─▶ orders-events ─orders─▶ hub-events
+                             ├─▶ refs-events ─refs─────▶ hub-events
+                             └─▶ hub-events ─hub─▶ ccb.customer.commands (Avro)
+                                                 ├─▶ refs-events (subscriptions)
+                                                 └─▶ siebel-ccb-sync.dlq (alerts)
+
+Start with `faust -A streams.app worker -l info` (or `make run`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from streams import dead_letter
+from streams.avro_codec import CommandSerializer, subject_for
+from streams.core.codes import CodeMaps
+from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
+from streams.core.events import Subscription, hub_event_from_json, hub_event_to_json
+from streams.core.orders import OrderState, apply_order_row
+from streams.core.reducer import CustomerState, HubContext, held_reason, reduce
+from streams.core.references import ReferenceState, apply_row, apply_subscription
+from streams.core.routing import route
+from streams.core.source_config import ENTITIES, SourceConfig
+from streams.dead_letter import Coordinates
+from streams.errors import InputError
+from streams.settings import Settings
+from streams.topology import internal_topic_names, source_topic_names
+
+log = logging.getLogger(__name__)
+
+settings = Settings.from_env()
+source_config = SourceConfig.load()
+hub_ctx = HubContext(codes=CodeMaps.load(), eligible_classes=settings.eligible_classes)
+stats: Counter[str] = Counter()
+
+app = faust.App(
+    settings.app_id,
+    broker=f"kafka://{settings.kafka_bootstrap_servers}",
+    store="rocksdb://",
+    datadir=settings.data_dir,
+    processing_guarantee=settings.processing_guarantee,
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication_factor,
+    table_standby_replicas=settings.standby_replicas,
+    web_bind=settings.web_bind,
+    web_port=settings.web_port,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+
+
+def _raw_topic(*names: str, internal: bool = False) -> faust.TopicT:
+    return app.topic(
+        *names,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions if internal else None,
+        internal=internal,
+    )
+
+
+internal = internal_topic_names(settings)
+source_topic = _raw_topic(*source_topic_names(settings, source_config))
+orders_topic = _raw_topic(internal["orders"], internal=True)
+refs_topic = _raw_topic(internal["refs"], internal=True)
+hub_topic = _raw_topic(internal["hub"], internal=True)
+commands_topic = _raw_topic(settings.commands_topic)
+dlq_topic = _raw_topic(settings.dlq_topic)
+
+hub_table = app.Table("hub", default=None, partitions=settings.partitions)
+orders_table = app.Table("orders", default=None, partitions=settings.partitions)
+refs_table = app.Table("refs", default=None, partitions=settings.partitions)
+
+_serializer: CommandSerializer | None = None
+Handler = Callable[[faust.EventT], Awaitable[None]]
+
+
+def command_serializer() -> CommandSerializer:
+    """Looks the schema up once; an unregistered schema is a deployment error (ConfigError)."""
+    global _serializer  # one per worker process
+    if _serializer is None:
+        client = SchemaRegistryClient(settings.schema_registry_config())
+        _serializer = CommandSerializer(client, subject_for(settings.commands_topic))
+    return _serializer
+
+
+def _coordinates(event: faust.EventT) -> Coordinates:
+    message = event.message
+    return Coordinates(message.topic, message.partition, message.offset)
+
+
+def _key(event: faust.EventT) -> str:
+    key = event.message.key
+    if not key:
+        raise InputError("internal record without a key")
+    return bytes(key).decode()
+
+
+def _body(event: faust.EventT) -> dict[str, Any]:
+    value = event.message.value
+    if value is None:
+        raise InputError("internal record without a value")
+    body: dict[str, Any] = json.loads(value)
+    return body
+
+
+def _position(body: dict[str, Any]) -> SourcePosition | None:
+    source = body.get("source")
+    return SourcePosition.from_json(source) if source else None
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, default=str).encode()
+
+
+async def _dead_letter(reason: str, exc: BaseException, event: faust.EventT) -> None:
+    at = _coordinates(event)
+    log.warning("dead letter %s from %s: %s", reason, at, exc)
+    stats["dead_letters"] += 1
+    record = dead_letter.dead_letter(reason, exc, at, event.message.key, event.message.value)
+    await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+
+
+@app.task
+async def check_schema_registered() -> None:
+    command_serializer()  # fail at start-up, not at the first command
+
+
+async def _each(stream: faust.StreamT, handle: Handler) -> None:
+    """Run `handle` per event; whatever it raises dead-letters that event, never the worker."""
+    async for event in stream.events():
+        try:
+            await handle(event)
+        except Exception as exc:
+            log.exception("processing %s failed", _coordinates(event))
+            await _dead_letter("PROCESSING_FAILED", exc, event)
+
+
+@app.agent(source_topic)
+async def normalise(stream: faust.StreamT) -> None:
+    await _each(stream, _normalise)
+
+
+@app.agent(orders_topic)
+async def orders(stream: faust.StreamT) -> None:
+    await _each(stream, _orders)
+
+
+@app.agent(refs_topic)
+async def references(stream: faust.StreamT) -> None:
+    await _each(stream, _references)
+
+
+@app.agent(hub_topic)
+async def hub(stream: faust.StreamT) -> None:
+    await _each(stream, _hub)
+
+
+async def _normalise(event: faust.EventT) -> None:
+    """Debezium envelope → typed change → messages for the agents that own the rows."""
+    stats["events_in"] += 1
+    message = event.message
+    try:
+        change = parse_envelope(message.key, message.value)
+        if isinstance(change, Tombstone):
+            return  # compaction marker; the delete before it carried the change
+        routed = route(change, source_config)
+    except InputError as exc:
+        await _dead_letter("UNREADABLE_SOURCE_EVENT", exc, event)
+        return
+    position = change.source.to_json()
+    for r in routed:
+        body = {"entity": r.entity, "row_id": r.row_id, "row": r.row, "source": position}
+        if r.agent == "orders":
+            await orders_topic.send(key=r.key.encode(), value=_json(body))
+        elif r.agent == "hub":
+            hub_event = hub_event_from_json({"kind": "row", **body})
+            await hub_topic.send(key=r.key.encode(), value=_json(hub_event_to_json(hub_event)))
+        else:
+            ref_key = f"{r.entity}:{r.key}".encode()
+            await refs_topic.send(key=ref_key, value=_json({"type": "row", **body}))
+
+
+async def _orders(event: faust.EventT) -> None:
+    order_id = _key(event)
+    body = _body(event)
+    state = OrderState.from_json(orders_table.get(order_id) or {})
+    state, requests = apply_order_row(
+        state,
+        body["entity"],
+        body["row_id"],
+        body.get("row"),
+        _position(body),
+        settings.trigger_statuses,
+    )
+    orders_table[order_id] = state.to_json()
+    for account_id, request in requests:
+        await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(request)))
+
+
+async def _references(event: faust.EventT) -> None:
+    ref_key = _key(event)
+    body = _body(event)
+    entity, _, ref_id = ref_key.partition(":")
+    state = ReferenceState.from_json(refs_table.get(ref_key) or {})
+    if body["type"] == "row":
+        state, answers = apply_row(state, entity, ref_id, body.get("row"), _position(body))
+    else:
+        sub = Subscription(entity, ref_id, body["account_id"], bool(body["active"]))
+        state, answers = apply_subscription(state, sub)
+    refs_table[ref_key] = state.to_json()
+    for account_id, answer in answers:
+        await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(answer)))
+
+
+async def _hub(event: faust.EventT) -> None:
+    account_id = _key(event)
+    try:
+        hub_event = hub_event_from_json(_body(event))
+        state = CustomerState.from_json(hub_table.get(account_id) or _EMPTY)
+        outcome = reduce(account_id, state, hub_event, hub_ctx, datetime.now(UTC))
+    except (InputError, ValueError, KeyError) as exc:
+        await _dead_letter("UNPROCESSABLE_HUB_EVENT", exc, event)
+        return
+    hub_table[account_id] = outcome.state.to_json()
+    for command in outcome.commands:
+        await commands_topic.send(key=account_id.encode(), value=command_serializer()(command))
+        stats[command["command_type"]] += 1
+    for sub in outcome.subscriptions:
+        body = {"type": "subscription", "account_id": account_id, "active": sub.active}
+        await refs_topic.send(key=f"{sub.entity}:{sub.ref_id}".encode(), value=_json(body))
+    for alert in outcome.alerts:
+        stats["alerts"] += 1
+        record = dead_letter.alert_record(
+            alert, _coordinates(event), event.message.key, event.message.value
+        )
+        await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+
+
+_EMPTY = CustomerState().to_json()
+
+
+@app.page("/sync/stats/")
+async def stats_view(web: Any, request: Any) -> Any:
+    """Counters of this worker and its held creates (local partitions)."""
+    held = sum(1 for value in hub_table.values() if value and value["sync"]["held"])
+    return web.json({**stats, "held_creates": held})
+
+
+@app.page("/sync/held/")
+async def held_view(web: Any, request: Any) -> Any:
+    """Held creates on this worker's partitions and why each one waits (R7)."""
+    held = {
+        key: held_reason(CustomerState.from_json(value), hub_ctx)
+        for key, value in hub_table.items()
+        if value and value["sync"]["held"]
+    }
+    return web.json(held)
+
+
+assert set(ENTITIES) == set(source_config.tables)
