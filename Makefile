@@ -61,7 +61,7 @@ register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register
 
 run: stack-up
-	$(ENV) $(PY) -m streams.cdc_demo
+	$(ENV) $(PY) -m streams.live
 
 clean: stack-down
 	rm -rf .stack $(VENV)

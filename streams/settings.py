@@ -88,7 +88,12 @@ class Settings:
     partitions: int = 4
     commands_topic: str = "ccb.customer.commands"
     dlq_topic: str = "siebel-ccb-sync.dlq"
-    processing_guarantee: ProcessingGuarantee = "exactly_once"
+    # at_least_once by default: faust-streaming 0.15's exactly_once stalls partitions (no commit,
+    # then ProducerFenced and a crashed app; upstream issues #136, #323, #517 are open). Commands
+    # stay idempotent (deterministic command_id per account and sequence, R9), so a replay after
+    # a crash re-emits identical commands rather than divergent ones. Opt in with
+    # SYNC_PROCESSING_GUARANTEE=exactly_once.
+    processing_guarantee: ProcessingGuarantee = "at_least_once"
     replication_factor: int = 1
     standby_replicas: int = 1
     web_bind: str = "127.0.0.1"
@@ -102,7 +107,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        guarantee = _get(env, "SYNC_PROCESSING_GUARANTEE", "exactly_once")
+        guarantee = _get(env, "SYNC_PROCESSING_GUARANTEE", "at_least_once")
         if guarantee not in ("exactly_once", "at_least_once"):
             raise ConfigError(
                 f"SYNC_PROCESSING_GUARANTEE={guarantee!r}: use exactly_once or at_least_once"

@@ -18,16 +18,23 @@ from streams.core.events import Answer, Subscription
 class ReferenceState:
     row: Mapping[str, Any] | None = None
     subscribers: frozenset[str] = frozenset()
+    source: SourcePosition | None = None  # of the row's last change, passed on with answers
 
     def to_json(self) -> dict[str, Any]:
         return {
             "row": dict(self.row) if self.row else None,
             "subscribers": sorted(self.subscribers),
+            "source": self.source.to_json() if self.source else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReferenceState:
-        return cls(row=data.get("row"), subscribers=frozenset(data.get("subscribers", ())))
+        source = data.get("source")
+        return cls(
+            row=data.get("row"),
+            subscribers=frozenset(data.get("subscribers", ())),
+            source=SourcePosition.from_json(source) if source else None,
+        )
 
 
 def apply_row(
@@ -41,7 +48,7 @@ def apply_row(
     if row == state.row:
         return state, []  # nothing CC&B-relevant can have changed
     answers = [(acct, Answer(entity, ref_id, row, source)) for acct in sorted(state.subscribers)]
-    return replace(state, row=row), answers
+    return replace(state, row=row, source=source), answers
 
 
 def apply_subscription(
@@ -49,7 +56,7 @@ def apply_subscription(
 ) -> tuple[ReferenceState, list[tuple[str, Answer]]]:
     if not sub.active:
         return replace(state, subscribers=state.subscribers - {sub.account_id}), []
-    answer = Answer(sub.entity, sub.ref_id, state.row, None)
+    answer = Answer(sub.entity, sub.ref_id, state.row, state.source)
     return replace(state, subscribers=state.subscribers | {sub.account_id}), [
         (sub.account_id, answer)
     ]

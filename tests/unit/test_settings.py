@@ -25,7 +25,10 @@ def test_reads_the_stack_env_file_variables() -> None:
     assert s.kafka_bootstrap_servers == "127.0.0.1:29092"
     assert s.partitions == 6
     assert s.source_topic("s_org_ext") == "siebel.siebel.s_org_ext"
-    assert s.processing_guarantee == "exactly_once"
+    assert s.processing_guarantee == "at_least_once"
+    assert Settings.from_env(
+        {"SYNC_PROCESSING_GUARANTEE": "exactly_once"}
+    ).processing_guarantee == ("exactly_once")
 
 
 def test_secrets_never_appear_in_repr_or_safe_dict() -> None:

@@ -1,0 +1,243 @@
+"""Helpers for the end-to-end pipeline tests: a real Faust worker, Siebel rows written with SQL,
+commands read back with a read_committed consumer and decoded through the registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from psycopg import sql
+
+from streams.settings import Settings
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Worker:
+    settings: Settings
+    env: dict[str, str]
+    web_port: int
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def stats(self) -> dict[str, Any]:
+        url = f"http://127.0.0.1:{self.web_port}/sync/stats/"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return dict(json.loads(resp.read()))
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@contextmanager
+def running_worker(base: dict[str, str], tmp: Path) -> Iterator[Worker]:
+    """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output."""
+    tag = uuid.uuid4().hex[:8]
+    port = free_port()
+    env = {
+        **os.environ,
+        **base,
+        "SYNC_APP_ID": f"it-sync-{tag}",
+        "SYNC_COMMANDS_TOPIC": f"it-ccb-commands-{tag}",
+        "SYNC_DLQ_TOPIC": f"it-sync-dlq-{tag}",
+        "SYNC_WEB_PORT": str(port),
+        "SYNC_DATA_DIR": str(tmp / "worker-data"),
+    }
+    settings = Settings.from_env(env)
+    for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
+        subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
+    log = tmp / "worker.log"
+    worker = Worker(settings, env, port, log)
+    with log.open("wb") as out:
+        worker.proc = subprocess.Popen(
+            [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", "info"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while b"Worker ready" not in log.read_bytes():
+            if not worker.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield worker
+    finally:
+        if worker.alive():
+            assert worker.proc is not None
+            os.killpg(worker.proc.pid, signal.SIGTERM)
+            try:
+                worker.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.proc.pid, signal.SIGKILL)
+
+
+class Siebel:
+    """Writes Siebel rows the way the application server would."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def insert(self, table: str, **row: Any) -> None:
+        self.conn.execute(
+            sql.SQL("INSERT INTO siebel.{} ({}) VALUES ({})").format(
+                sql.Identifier(table),
+                sql.SQL(", ").join(map(sql.Identifier, row)),
+                sql.SQL(", ").join(sql.Placeholder() * len(row)),
+            ),
+            list(row.values()),
+        )
+
+    def update(self, table: str, row_id: str, **values: Any) -> None:
+        sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values)
+        self.conn.execute(
+            sql.SQL("UPDATE siebel.{} SET {} WHERE row_id = %s").format(
+                sql.Identifier(table), sets
+            ),
+            [*values.values(), row_id],
+        )
+
+    def prospect(
+        self,
+        acct: str,
+        *,
+        contact: str,
+        address: str,
+        bp: str,
+        business: bool = False,
+        account_class: str = "Customer",
+    ) -> None:
+        """A complete prospect, in one transaction."""
+        with self.conn.transaction():
+            self.insert(
+                "s_contact",
+                row_id=contact,
+                fst_name="Grace",
+                last_name="Hopper",
+                cell_ph_num="+1 217 555 0199",
+                email_addr="grace@example.org",
+            )
+            self.insert(
+                "s_addr_per",
+                row_id=address,
+                addr="12 Grid Lane",
+                city="Springfield",
+                state="IL",
+                zipcode="62701",
+                country="USA",
+            )
+            self.insert(
+                "s_org_ext",
+                row_id=acct,
+                par_row_id=acct,
+                name="Acme Bakery LLC" if business else "Hopper Household",
+                accnt_type_cd=account_class,
+                ou_type_cd="Business" if business else "Residential",
+                pr_con_id=contact,
+                pr_addr_id=address,
+                pr_bill_prfl_id=bp,
+                base_curcy_cd="USD",
+                lang_id="ENU",
+            )
+            self.insert(
+                "s_inv_prof",
+                row_id=bp,
+                accnt_id=acct,
+                name="Primary",
+                primary_flg="Y",
+                bill_cycle="Monthly-08",
+                bill_media="Paper",
+                bill_type="Detail",
+                pay_method="Check",
+            )
+
+    def order(self, order: str, status: str, *lines: tuple[str, str | None]) -> None:
+        with self.conn.transaction():
+            self.insert("s_order", row_id=order, order_num=f"SO-{order}", status_cd=status)
+            for n, (line, acct) in enumerate(lines, start=1):
+                self.insert(
+                    "s_order_item", row_id=line, order_id=order, ln_num=n, bill_accnt_id=acct
+                )
+
+
+def new_id(n: int | str = 0) -> str:
+    return f"1-{uuid.uuid4().hex[:7].upper()}-{n}"
+
+
+class Outputs:
+    """Reads the worker's commands (decoded through the registry) and dead letters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        registry = SchemaRegistryClient(settings.schema_registry_config())
+        self._decode = AvroDeserializer(registry)
+        self.commands: list[dict[str, Any]] = []
+        self.dead: list[dict[str, Any]] = []
+        self._consumer = Consumer(
+            {
+                **settings.kafka_client_config(),
+                "group.id": f"it-read-{uuid.uuid4()}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+            }
+        )
+        self._consumer.subscribe([settings.commands_topic, settings.dlq_topic])
+
+    def poll(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            msg = self._consumer.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            if msg.topic() == self.settings.commands_topic:
+                ctx = SerializationContext(str(msg.topic()), MessageField.VALUE)
+                command = self._decode(msg.value(), ctx)
+                assert msg.key() == command["siebel_account_id"].encode()
+                self.commands.append(command)
+            else:
+                self.dead.append(json.loads(msg.value() or b"{}"))
+
+    def wait_for(self, what: str, done: Callable[[], bool], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            self.poll(0.5)
+
+    def for_account(self, acct: str) -> list[dict[str, Any]]:
+        return [c for c in self.commands if c["siebel_account_id"] == acct]
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+def produce_raw(settings: Settings, topic: str, key: bytes | None, value: bytes) -> None:
+    producer = Producer({**settings.kafka_client_config(), "partitioner": "murmur2_random"})
+    producer.produce(topic, key=key, value=value)
+    assert producer.flush(10) == 0
