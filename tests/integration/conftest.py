@@ -113,7 +113,10 @@ def collect(
             if coordinates in seen:
                 continue
             seen.add(coordinates)
-            event = Event.of(msg)
+            try:
+                event = Event.of(msg)
+            except ValueError:
+                continue  # not ours: e.g. the malformed records the R11 test writes
             if keep(event):
                 kept.append(event)
     finally:
