@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from streams.settings import Settings
+from streams.siebel_db import insert_row, update_row
 
 FIRST = ["Grace", "Alan", "Ada", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim"]
 LAST = ["Hopper", "Turing", "Lovelace", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
@@ -44,28 +44,14 @@ class Simulator:
         return f"1-{self.run_tag}-{self.counter:X}"
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
-        self.conn.execute(
-            sql.SQL("INSERT INTO siebel.{} ({}) VALUES ({})").format(
-                sql.Identifier(table),
-                sql.SQL(", ").join(map(sql.Identifier, row)),
-                sql.SQL(", ").join(sql.Placeholder() * len(row)),
-            ),
-            list(row.values()),
-        )
+        insert_row(self.conn, table, row)
 
     def _pick(self, query: str) -> Any:
         row = self.conn.execute(query + " ORDER BY random() LIMIT 1").fetchone()
         return row[0] if row else None
 
     def _touch(self, table: str, row_id: str, **values: Any) -> None:
-        sets: list[sql.Composable] = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values]
-        sets += [sql.SQL("last_upd = now()"), sql.SQL("modification_num = modification_num + 1")]
-        self.conn.execute(
-            sql.SQL("UPDATE siebel.{} SET {} WHERE row_id = %s").format(
-                sql.Identifier(table), sql.SQL(", ").join(sets)
-            ),
-            [*values.values(), row_id],
-        )
+        update_row(self.conn, table, row_id, values, touch=True)
 
     # --- sales ---------------------------------------------------------------------------------
     def new_prospect(self) -> None:

@@ -23,9 +23,9 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
-from psycopg import sql
 
 from streams.settings import Settings
+from streams.siebel_db import insert_row, update_row
 from tests.conftest import ROOT
 
 
@@ -104,23 +104,10 @@ class Siebel:
         self.conn = conn
 
     def insert(self, table: str, **row: Any) -> None:
-        self.conn.execute(
-            sql.SQL("INSERT INTO siebel.{} ({}) VALUES ({})").format(
-                sql.Identifier(table),
-                sql.SQL(", ").join(map(sql.Identifier, row)),
-                sql.SQL(", ").join(sql.Placeholder() * len(row)),
-            ),
-            list(row.values()),
-        )
+        insert_row(self.conn, table, row)
 
     def update(self, table: str, row_id: str, **values: Any) -> None:
-        sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values)
-        self.conn.execute(
-            sql.SQL("UPDATE siebel.{} SET {} WHERE row_id = %s").format(
-                sql.Identifier(table), sets
-            ),
-            [*values.values(), row_id],
-        )
+        update_row(self.conn, table, row_id, values, touch=False)
 
     def prospect(
         self,

@@ -9,6 +9,7 @@ import pytest
 from psycopg import sql
 
 from streams.settings import Settings
+from streams.siebel_db import insert_row
 from tests.integration.conftest import Event, collect, new_row_id
 
 pytestmark = pytest.mark.integration
@@ -30,24 +31,13 @@ TABLES: dict[str, tuple[dict[str, object], tuple[str, object]]] = {
 }
 
 
-def _insert(conn: psycopg.Connection, table: str, row: dict[str, object]) -> None:
-    conn.execute(
-        sql.SQL("INSERT INTO siebel.{} ({}) VALUES ({})").format(
-            sql.Identifier(table),
-            sql.SQL(", ").join(map(sql.Identifier, row)),
-            sql.SQL(", ").join(sql.Placeholder() * len(row)),
-        ),
-        list(row.values()),
-    )
-
-
 def test_insert_update_delete_of_every_table_arrive_as_debezium_events(
     pg: psycopg.Connection, settings: Settings
 ) -> None:
     ids: dict[str, str] = {}
     for n, (table, (row, (column, value))) in enumerate(TABLES.items()):
         ids[table] = row_id = new_row_id(n)
-        _insert(pg, table, {"row_id": row_id, **row})
+        insert_row(pg, table, {"row_id": row_id, **row})
         pg.execute(
             sql.SQL(
                 "UPDATE siebel.{} SET {} = %s, modification_num = modification_num + 1 "
@@ -101,8 +91,8 @@ def test_rows_of_one_transaction_carry_its_transaction_id(
 ) -> None:
     acct, line = new_row_id(1), new_row_id(2)
     with pg.transaction():
-        _insert(pg, "s_order_item", {"row_id": line, "order_id": "1-ORD", "bill_accnt_id": acct})
-        _insert(pg, "s_org_ext", {"row_id": acct, "par_row_id": acct, "name": "Txn Test"})
+        insert_row(pg, "s_order_item", {"row_id": line, "order_id": "1-ORD", "bill_accnt_id": acct})
+        insert_row(pg, "s_org_ext", {"row_id": acct, "par_row_id": acct, "name": "Txn Test"})
     events = collect(
         settings,
         [settings.source_topic("s_org_ext"), settings.source_topic("s_order_item")],
