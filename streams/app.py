@@ -31,7 +31,7 @@ from streams.core.orders import OrderState, apply_order_row
 from streams.core.reducer import CustomerState, HubContext, held_reason, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
 from streams.core.routing import route
-from streams.core.source_config import ENTITIES, SourceConfig
+from streams.core.source_config import SourceConfig
 from streams.dead_letter import Coordinates
 from streams.errors import InputError
 from streams.settings import Settings
@@ -43,6 +43,7 @@ settings = Settings.from_env()
 source_config = SourceConfig.load()
 hub_ctx = HubContext(codes=CodeMaps.load(), eligible_classes=settings.eligible_classes)
 stats: Counter[str] = Counter()
+_EMPTY = CustomerState().to_json()
 
 app = faust.App(
     settings.app_id,
@@ -187,8 +188,8 @@ async def _normalise(event: faust.EventT) -> None:
         if r.agent == "orders":
             await orders_topic.send(key=r.key.encode(), value=_json(body))
         elif r.agent == "hub":
-            hub_event = hub_event_from_json({"kind": "row", **body})
-            await hub_topic.send(key=r.key.encode(), value=_json(hub_event_to_json(hub_event)))
+            # the wire form of a RowEvent (streams.core.events.hub_event_to_json)
+            await hub_topic.send(key=r.key.encode(), value=_json({"kind": "row", **body}))
         else:
             ref_key = f"{r.entity}:{r.key}".encode()
             await refs_topic.send(key=ref_key, value=_json({"type": "row", **body}))
@@ -250,9 +251,6 @@ async def _hub(event: faust.EventT) -> None:
         await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
 
 
-_EMPTY = CustomerState().to_json()
-
-
 @app.page("/sync/stats/")
 async def stats_view(web: Any, request: Any) -> Any:
     """Counters of this worker and its held creates (local partitions)."""
@@ -269,6 +267,3 @@ async def held_view(web: Any, request: Any) -> Any:
         if value and value["sync"]["held"]
     }
     return web.json(held)
-
-
-assert set(ENTITIES) == set(source_config.tables)
