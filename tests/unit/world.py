@@ -10,14 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from streams.core.codes import CodeMaps
-from streams.core.debezium import SourcePosition
+from streams.core.debezium import ChangeEvent, SourcePosition
 from streams.core.events import Alert, HubEvent, RowEvent, Seed
 from streams.core.orders import OrderState, apply_order_row
 from streams.core.reducer import CustomerState, HubContext, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
-from streams.core.routing import AGENT, OWNER_COLUMN
+from streams.core.routing import route
+from streams.core.source_config import SourceConfig
 
 CODES = CodeMaps.load()
+SOURCE = SourceConfig.load()
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 _OWNED = ("party_link", "address_link", "billing_profile", "statement_profile")
 
@@ -34,7 +36,7 @@ class World:
     hubs: dict[str, CustomerState] = field(default_factory=dict)
     orders: dict[str, OrderState] = field(default_factory=dict)
     refs: dict[tuple[str, str], ReferenceState] = field(default_factory=dict)
-    owners: dict[tuple[str, str], str] = field(default_factory=dict)  # owned row -> account
+    rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # Siebel now
     commands: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     _queue: deque[tuple[str, HubEvent]] = field(default_factory=deque)
@@ -51,37 +53,39 @@ class World:
         self._hub(account_id, Seed(sequence))
 
     def _change(self, entity: str, row_id: str, row: dict[str, Any] | None) -> None:
-        src = position()
-        agent = AGENT[entity]
-        if agent in ("contacts", "addresses"):
-            key = (entity, row_id)
-            state, answers = apply_row(
-                self.refs.get(key, ReferenceState()), entity, row_id, row, src
-            )
-            self.refs[key] = state
-            for account, answer in answers:
-                self._hub(account, answer)
-            return
-        if agent == "orders":
-            order_id = row_id if entity == "order" else str((row or {}).get("order_id") or "")
-            if row is None and entity == "order_line":
-                order_id = self.owners.get((entity, row_id), "")
-            self.owners[(entity, row_id)] = order_id
+        """Through the real normaliser: a Debezium change with the row's previous image as
+        `before`, re-keyed by `route` exactly as the normalise agent does."""
+        table = SOURCE.tables[entity]
+        before = self.rows.get((entity, row_id))
+        if row is None and before is None:
+            return  # deleting what never existed: Debezium would emit nothing
+        op = "d" if row is None else ("u" if before else "c")
+        change = ChangeEvent(table, op, {"row_id": row_id}, before, row, position(table))  # type: ignore[arg-type]
+        if row is None:
+            self.rows.pop((entity, row_id), None)
+        else:
+            self.rows[(entity, row_id)] = row
+        for r in route(change, SOURCE):
+            self._deliver(r.agent, r.key, r.entity, r.row_id, r.row, change.source)
+
+    def _deliver(
+        self, agent: str, key: str, entity: str, row_id: str, row: Any, src: SourcePosition
+    ) -> None:
+        if agent == "hub":
+            self._hub(key, RowEvent(entity, row_id, row, src))
+        elif agent == "orders":
             order_state, requests = apply_order_row(
-                self.orders.get(order_id, OrderState()), entity, row_id, row, src
+                self.orders.get(key, OrderState()), entity, row_id, row, src
             )
-            self.orders[order_id] = order_state
+            self.orders[key] = order_state
             for account, request in requests:
                 self._hub(account, request)
-            return
-        # hub-owned rows: re-keyed by their owner column; a move deletes from the old owner
-        new_owner = row_id if entity == "account" else (row or {}).get(OWNER_COLUMN[entity])
-        old_owner = self.owners.get((entity, row_id))
-        if old_owner and old_owner != new_owner:
-            self._hub(old_owner, RowEvent(entity, row_id, None, src))
-        if new_owner:
-            self.owners[(entity, row_id)] = str(new_owner)
-            self._hub(str(new_owner), RowEvent(entity, row_id, row, src))
+        else:
+            ref = (entity, key)
+            state, answers = apply_row(self.refs.get(ref, ReferenceState()), entity, key, row, src)
+            self.refs[ref] = state
+            for account, answer in answers:
+                self._hub(account, answer)
 
     # --- the topology ------------------------------------------------------------------------
     def _hub(self, account_id: str, event: HubEvent) -> None:
