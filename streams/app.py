@@ -22,7 +22,7 @@ from typing import Any
 import faust
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from streams import dead_letter
+from streams import dead_letter, eos
 from streams.avro_codec import CommandSerializer, subject_for
 from streams.core.codes import CodeMaps
 from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
@@ -45,12 +45,13 @@ hub_ctx = HubContext(codes=CodeMaps.load(), eligible_classes=settings.eligible_c
 stats: Counter[str] = Counter()
 _EMPTY = CustomerState().to_json()
 
-app = faust.App(
+app = eos.App(
     settings.app_id,
     broker=f"kafka://{settings.kafka_bootstrap_servers}",
     store="rocksdb://",
     datadir=settings.data_dir,
     processing_guarantee=settings.processing_guarantee,
+    broker_commit_interval=settings.commit_interval,
     topic_partitions=settings.partitions,
     topic_replication_factor=settings.replication_factor,
     table_standby_replicas=settings.standby_replicas,
@@ -143,11 +144,12 @@ async def check_schema_registered() -> None:
 async def _each(stream: faust.StreamT, handle: Handler) -> None:
     """Run `handle` per event; whatever it raises dead-letters that event, never the worker."""
     async for event in stream.events():
-        try:
-            await handle(event)
-        except Exception as exc:
-            log.exception("processing %s failed", _coordinates(event))
-            await _dead_letter("PROCESSING_FAILED", exc, event)
+        async with eos.gate.processing():  # a commit never splits an event (streams/eos.py)
+            try:
+                await handle(event)
+            except Exception as exc:
+                log.exception("processing %s failed", _coordinates(event))
+                await _dead_letter("PROCESSING_FAILED", exc, event)
 
 
 @app.agent(source_topic)

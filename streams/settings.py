@@ -56,6 +56,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from exc
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be in (0, 3600] seconds, got {value}")
+    return value
+
+
 def _set(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
     """A comma-separated list; Siebel values contain spaces (`Billing Aggregator`), not commas."""
     raw = env.get(name)
@@ -88,12 +99,13 @@ class Settings:
     partitions: int = 4
     commands_topic: str = "ccb.customer.commands"
     dlq_topic: str = "siebel-ccb-sync.dlq"
-    # at_least_once by default: faust-streaming 0.15's exactly_once stalls partitions (no commit,
-    # then ProducerFenced and a crashed app; upstream issues #136, #323, #517 are open). Commands
-    # stay idempotent (deterministic command_id per account and sequence, R9), so a replay after
-    # a crash re-emits identical commands rather than divergent ones. Opt in with
-    # SYNC_PROCESSING_GUARANTEE=exactly_once.
-    processing_guarantee: ProcessingGuarantee = "at_least_once"
+    # R9: every command exactly once on a read_committed consumer. faust's stock EOS stalls a
+    # multi-agent pipeline; streams/eos.py is what makes it hold.
+    processing_guarantee: ProcessingGuarantee = "exactly_once"
+    # How often offsets (and, under exactly_once, transactions) are committed. Under
+    # exactly_once it is also the latency of each hop, since read_committed readers see a
+    # record only once its transaction commits: three hops from Siebel row to command.
+    commit_interval: float = 0.5
     replication_factor: int = 1
     standby_replicas: int = 1
     web_bind: str = "127.0.0.1"
@@ -107,7 +119,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        guarantee = _get(env, "SYNC_PROCESSING_GUARANTEE", "at_least_once")
+        guarantee = _get(env, "SYNC_PROCESSING_GUARANTEE", "exactly_once")
         if guarantee not in ("exactly_once", "at_least_once"):
             raise ConfigError(
                 f"SYNC_PROCESSING_GUARANTEE={guarantee!r}: use exactly_once or at_least_once"
@@ -131,6 +143,11 @@ class Settings:
             commands_topic=_get(env, "SYNC_COMMANDS_TOPIC", d.commands_topic),
             dlq_topic=_get(env, "SYNC_DLQ_TOPIC", d.dlq_topic),
             processing_guarantee=guarantee,  # type: ignore[arg-type]  # checked above
+            commit_interval=_seconds(
+                env,
+                "SYNC_COMMIT_INTERVAL",
+                d.commit_interval if guarantee == "exactly_once" else 2.8,  # faust's default
+            ),
             replication_factor=_int(env, "SYNC_REPLICATION_FACTOR", d.replication_factor),
             standby_replicas=_int(env, "SYNC_STANDBY_REPLICAS", d.standby_replicas, minimum=0),
             web_bind=_get(env, "SYNC_WEB_BIND", d.web_bind),

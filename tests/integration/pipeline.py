@@ -51,11 +51,18 @@ class Worker:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def crash(self) -> None:
+        """kill -9: no flush, no commit, no leaving the group."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+
 
 @contextmanager
-def running_worker(base: dict[str, str], tmp: Path) -> Iterator[Worker]:
-    """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output."""
-    tag = uuid.uuid4().hex[:8]
+def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> Iterator[Worker]:
+    """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output;
+    the same `tag` and `tmp` again restart that worker on its own state."""
+    tag = tag or uuid.uuid4().hex[:8]
     port = free_port()
     env = {
         **os.environ,
@@ -69,7 +76,7 @@ def running_worker(base: dict[str, str], tmp: Path) -> Iterator[Worker]:
     settings = Settings.from_env(env)
     for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
         subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
-    log = tmp / "worker.log"
+    log = tmp / f"worker-{len(list(tmp.glob('worker-*.log')))}.log"  # one per start
     worker = Worker(settings, env, port, log)
     with log.open("wb") as out:
         worker.proc = subprocess.Popen(

@@ -25,10 +25,15 @@ def test_reads_the_stack_env_file_variables() -> None:
     assert s.kafka_bootstrap_servers == "127.0.0.1:29092"
     assert s.partitions == 6
     assert s.source_topic("s_org_ext") == "siebel.siebel.s_org_ext"
-    assert s.processing_guarantee == "at_least_once"
-    assert Settings.from_env(
-        {"SYNC_PROCESSING_GUARANTEE": "exactly_once"}
-    ).processing_guarantee == ("exactly_once")
+    assert s.processing_guarantee == "exactly_once"
+
+
+def test_exactly_once_by_default_with_a_short_commit_interval() -> None:
+    eos = Settings.from_env({})
+    assert (eos.processing_guarantee, eos.commit_interval) == ("exactly_once", 0.5)
+    alo = Settings.from_env({"SYNC_PROCESSING_GUARANTEE": "at_least_once"})
+    assert (alo.processing_guarantee, alo.commit_interval) == ("at_least_once", 2.8)
+    assert Settings.from_env({"SYNC_COMMIT_INTERVAL": "0.1"}).commit_interval == 0.1
 
 
 def test_secrets_never_appear_in_repr_or_safe_dict() -> None:
@@ -54,6 +59,8 @@ def test_no_sasl_settings_without_a_mechanism() -> None:
         ({"SYNC_PARTITIONS": "four"}, "SYNC_PARTITIONS='four' is not an integer"),
         ({"SYNC_PARTITIONS": "0"}, "at least 1"),
         ({"SYNC_PROCESSING_GUARANTEE": "maybe_once"}, "exactly_once or at_least_once"),
+        ({"SYNC_COMMIT_INTERVAL": "soon"}, "not a number of seconds"),
+        ({"SYNC_COMMIT_INTERVAL": "0"}, r"\(0, 3600\]"),
     ],
 )
 def test_invalid_settings_fail_with_a_message_naming_them(

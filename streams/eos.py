@@ -1,0 +1,166 @@
+"""Exactly-once that holds for agent → internal topic → agent pipelines (DESIGN §5, R9).
+
+faust-streaming 0.15 keeps one Kafka transaction per (topic group, partition) and commits a
+transaction together with the consumer offsets of the partitions it names. But it picks the
+transaction of a *send* from the partition the record is sent **to**, not from the event being
+processed. In a multi-agent topology that breaks twice:
+
+1. Atomicity: an event's output lands in another partition's transaction, so its offset can be
+   committed while its output is still open (or the other way round).
+2. Liveness: a record sent to `hub-events[3]` joins transaction "…-3", which only commits when
+   some partition 3 has a new offset to commit. If the only pending work on partition 3 is that
+   very record, the `read_committed` consumer never sees it, nothing commits, the broker aborts
+   the transaction at `transaction.timeout.ms` and the worker dies with ProducerFenced. That is
+   the stall seen with faust's stock EOS (faust-streaming issues #136, #323, #517).
+
+The fix here is Kafka Streams' model: the transaction is the one of the partition whose event
+is being processed. `EventTransactions.send` takes it from `faust.current_event()`; sends with
+no current event (table changelog flushes, whose partition is the event's partition by faust's
+table design) keep faust's choice.
+
+`CommitGate` closes the remaining gap: faust commits from a timer task, possibly while an agent
+is half-way through an event whose first outputs are already in the transaction. A commit
+waits until no event is in flight and holds new events back until it is done, so a transaction
+always carries whole events and exactly the offsets acked for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import faust
+from faust.transport.consumer import TransactionManager
+from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types import TP, AppT, HeadersArg, RecordMetadata
+from faust.types.transports import TransportT
+
+
+class CommitGate:
+    """A readers/writer barrier on the event loop: events are readers, a commit is the writer.
+
+    A waiting commit has priority, so a busy stream cannot postpone commits for ever.
+    """
+
+    def __init__(self) -> None:
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._open = asyncio.Event()
+        self._open.set()
+        self._commit_lock = asyncio.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @asynccontextmanager
+    async def processing(self) -> AsyncIterator[None]:
+        while not self._open.is_set():
+            await self._open.wait()
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            # No await on the way out: faust acks the event synchronously right after, before
+            # a waiting commit gets to run, so the commit sees this event's offset.
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    @asynccontextmanager
+    async def committing(self) -> AsyncIterator[None]:
+        async with self._commit_lock:
+            self._open.clear()
+            try:
+                await self._idle.wait()
+                yield
+            finally:
+                self._open.set()
+
+
+gate = CommitGate()
+
+
+def _transactional_id(app: AppT, tp: TP) -> str:
+    # faust's own format (TransactionManager.transactional_id_format)
+    return f"{app.conf.id}-{app.assignor.group_for_topic(tp.topic)}-{tp.partition}"
+
+
+class EventTransactions(TransactionManager):
+    """Sends join the transaction of the event being processed."""
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: HeadersArg | None,
+        *,
+        transactional_id: str | None = None,
+    ) -> Awaitable[RecordMetadata]:
+        event = faust.current_event()
+        if event is None:
+            return await super().send(topic, key, value, partition, timestamp, headers)
+        tid = _transactional_id(self.app, event.message.tp)
+        # None for a topic this worker does not consume (commands, DLQ): the producer's own
+        # murmur2 partitioner places it, the same as every other producer (DESIGN §5.6).
+        dest = self.consumer.key_partition(topic, key, partition)
+        return await self.producer.send(
+            topic, key, value, dest, timestamp, headers, transactional_id=tid
+        )
+
+
+class GatedConsumer(aiokafka_driver.Consumer):
+    """Commits pass through the gate, flush table changelog writes into the transaction and
+    commit exactly the position processing has reached."""
+
+    async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        if not self.in_transaction:
+            return bool(await super().force_commit(topics, start_new_transaction))
+        async with gate.committing():
+            # Table writes are buffered (send_soon); they must be in the transaction that
+            # commits the offsets of the events that made them.
+            await self.app.producer.buffer.flush()
+            return bool(await super().force_commit(topics, start_new_transaction))
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """Under exactly-once: one past the last acked offset.
+
+        faust's own rule (the end of the first run of consecutive acked offsets, holes filled
+        from gaps it noticed while fetching) lags badly on transactional input: every commit
+        marker is a hole, it misses many of them, and each commit advances one run only. The
+        committed offsets then trail the outputs already committed, and a restart processes
+        those events again. Here each topic has one agent that acks in order, and the gate
+        guarantees no event is in flight, so everything below the last ack is done.
+        """
+        if not self.in_transaction:
+            return super()._new_offset(tp)
+        acked = self._acked[tp]
+        if not acked:
+            return None
+        position = max(acked) + 1
+        acked.clear()
+        self._acked_index[tp].clear()
+        self._gap[tp].clear()
+        return position
+
+
+class Transport(aiokafka_driver.Transport):
+    Consumer = GatedConsumer
+    TransactionManager = EventTransactions
+
+
+class App(faust.App):
+    """faust.App on the transport above; identical under at_least_once."""
+
+    def _new_transport(self) -> TransportT:
+        return Transport(self.conf.broker_consumer, self)
+
+    def _new_producer_transport(self) -> TransportT:
+        return Transport(self.conf.broker_producer, self)
