@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from streams.core.debezium import SourcePosition
 from streams.core.siebel import (
     Account,
     Address,
@@ -38,6 +39,9 @@ class Aggregate:
     owned: Mapping[str, Mapping[str, SiebelRow]] = field(default_factory=dict)
     contacts: Mapping[str, Contact | None] = field(default_factory=dict)
     addresses: Mapping[str, Address | None] = field(default_factory=dict)
+    # "<entity>/<row id>" → log position of the last change applied to that row, deletes
+    # included, so a reprocessed older change is recognised and skipped (R9).
+    positions: Mapping[str, int] = field(default_factory=dict)
 
     # --- views ---------------------------------------------------------------------------------
     def rows(self, entity: str) -> list[Any]:
@@ -123,13 +127,28 @@ class Aggregate:
             return replace(self, contacts={**self.contacts, ref_id: row})  # type: ignore[dict-item]
         return replace(self, addresses={**self.addresses, ref_id: row})  # type: ignore[dict-item]
 
+    def position(self, entity: str, row_id: str) -> int | None:
+        return self.positions.get(f"{entity}/{row_id}")
+
+    def with_position(self, entity: str, row_id: str, source: SourcePosition | None) -> Aggregate:
+        position = source.log_position if source is not None else None
+        if position is None:
+            return self
+        return replace(self, positions={**self.positions, f"{entity}/{row_id}": position})
+
     def pruned(self) -> Aggregate:
         """Drop answers nobody references any more (unsubscribed)."""
         contacts, addresses = self.referenced_contacts(), self.referenced_addresses()
+        kept = {f"contact/{c}" for c in contacts} | {f"address/{a}" for a in addresses}
         return replace(
             self,
             contacts={k: v for k, v in self.contacts.items() if k in contacts},
             addresses={k: v for k, v in self.addresses.items() if k in addresses},
+            positions={
+                k: v
+                for k, v in self.positions.items()
+                if k in kept or k.partition("/")[0] not in SHARED
+            },
         )
 
     # --- persistence (table values are JSON) -----------------------------------------------------
@@ -141,6 +160,7 @@ class Aggregate:
             },
             "contacts": {k: v.to_json() if v else None for k, v in self.contacts.items()},
             "addresses": {k: v.to_json() if v else None for k, v in self.addresses.items()},
+            "positions": dict(self.positions),
         }
 
     @classmethod
@@ -157,4 +177,5 @@ class Aggregate:
             addresses={
                 k: Address.from_json(v) if v else None for k, v in data.get("addresses", {}).items()
             },
+            positions={k: int(v) for k, v in data.get("positions", {}).items()},
         )

@@ -45,6 +45,22 @@ class SourcePosition:
             "snapshot": self.snapshot,
         }
 
+    @property
+    def log_position(self) -> int | None:
+        """The change's place in the database log (PostgreSQL LSN, Oracle SCN), or None.
+
+        Changes of *one row* reach the log in the order they were made (the second writer waits
+        for the first one's row lock), so for one row a lower position is an older change.
+        """
+        if self.lsn is not None:
+            return int(self.lsn)
+        if self.scn:
+            try:
+                return int(self.scn)
+            except ValueError:
+                return None
+        return None
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SourcePosition:
         return cls(
@@ -58,6 +74,13 @@ class SourcePosition:
             commit_ms=data.get("commit_ms"),
             snapshot=bool(data.get("snapshot")),
         )
+
+
+def is_stale(source: SourcePosition | None, last_applied: int | None) -> bool:
+    """R9: a change older than the last one applied to the same row is a reprocessed event
+    (a replay, or at-least-once after a crash); applying it would send CC&B stale data."""
+    position = source.log_position if source is not None else None
+    return position is not None and last_applied is not None and position < last_applied
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streams.core.debezium import SourcePosition
+from streams.core.debezium import SourcePosition, is_stale
 from streams.core.events import SyncRequest
 from streams.core.siebel import Order, OrderLine
 
@@ -23,12 +23,15 @@ class OrderState:
     header: Order | None = None
     lines: Mapping[str, OrderLine] = field(default_factory=dict)
     requested: frozenset[str] = frozenset()  # billing accounts already requested
+    # "<entity>/<row id>" → log position of the last change applied (R9, as in the hub)
+    positions: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "header": self.header.to_json() if self.header else None,
             "lines": {k: v.to_json() for k, v in self.lines.items()},
             "requested": sorted(self.requested),
+            "positions": dict(self.positions),
         }
 
     @classmethod
@@ -37,6 +40,7 @@ class OrderState:
             header=Order.from_json(data["header"]) if data.get("header") else None,
             lines={k: OrderLine.from_json(v) for k, v in data.get("lines", {}).items()},
             requested=frozenset(data.get("requested", ())),
+            positions={k: int(v) for k, v in data.get("positions", {}).items()},
         )
 
 
@@ -49,6 +53,11 @@ def apply_order_row(
     trigger_statuses: frozenset[str] = DEFAULT_TRIGGER_STATUSES,
 ) -> tuple[OrderState, list[tuple[str, SyncRequest]]]:
     """Apply a header or line change; return the new state and (billing account, request)s."""
+    key = f"{entity}/{row_id}"
+    if is_stale(source, state.positions.get(key)):
+        return state, []  # R9: reprocessed
+    if source is not None and source.log_position is not None:
+        state = replace(state, positions={**state.positions, key: source.log_position})
     if entity == "order":
         state = replace(state, header=Order.from_json(row) if row is not None else None)
     else:

@@ -17,8 +17,16 @@ from typing import Any
 
 from streams.core.aggregate import OWNED, SHARED, Aggregate
 from streams.core.codes import CodeMaps
-from streams.core.debezium import SourcePosition
-from streams.core.events import Alert, Answer, HubEvent, Seed, Subscription, SyncRequest
+from streams.core.debezium import SourcePosition, is_stale
+from streams.core.events import (
+    Alert,
+    Answer,
+    HubEvent,
+    RowEvent,
+    Seed,
+    Subscription,
+    SyncRequest,
+)
 from streams.core.mapping import SECTIONS, map_customer, section_digests
 from streams.core.siebel import Account
 from streams.errors import MappingError
@@ -227,11 +235,28 @@ def _decide(
     return Outcome(replace(state, sync=new_sync), commands=[command])
 
 
+def _row_of(event: HubEvent) -> tuple[str, str, SourcePosition | None] | None:
+    """The Siebel row an event carries a change of (entity, row id, position), if any."""
+    if isinstance(event, RowEvent):
+        return event.entity, event.row_id, event.source
+    if isinstance(event, Answer):
+        return event.entity, event.ref_id, event.source
+    return None
+
+
 def reduce(
     account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext, now: datetime
 ) -> Outcome:
     """Apply one event to one account's state; return what to emit."""
+    row = _row_of(event)
+    if row is not None:
+        entity, row_id, position = row
+        if is_stale(position, state.aggregate.position(entity, row_id)):
+            return Outcome(state)  # R9: reprocessed; its change is already in the state
     applied, alerts = _apply(account_id, state, event, ctx)
+    if row is not None:
+        aggregate = applied.aggregate.with_position(entity, row_id, position)
+        applied = replace(applied, aggregate=aggregate)
     pruned = replace(applied, aggregate=applied.aggregate.pruned())
     subs = _subscriptions(account_id, state.aggregate, pruned.aggregate)
     source = event.source if not isinstance(event, Seed) else None

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from streams.core.debezium import SourcePosition
+from streams.core.debezium import SourcePosition, is_stale
 from streams.core.events import Answer, Subscription
 
 
@@ -45,6 +45,8 @@ def apply_row(
     source: SourcePosition | None,
 ) -> tuple[ReferenceState, list[tuple[str, Answer]]]:
     """A contact/address changed (None: deleted): answer every subscribed account."""
+    if is_stale(source, state.source.log_position if state.source else None):
+        return state, []  # R9: reprocessed; answering it would overwrite a newer row
     if row == state.row:
         return state, []  # nothing CC&B-relevant can have changed
     answers = [(acct, Answer(entity, ref_id, row, source)) for acct in sorted(state.subscribers)]

@@ -231,7 +231,15 @@ class Outputs:
         self._consumer.close()
 
 
-def produce_raw(settings: Settings, topic: str, key: bytes | None, value: bytes) -> None:
+def produce_raw(settings: Settings, topic: str, key: bytes | None, value: bytes) -> tuple[int, int]:
+    """Write one record as is; returns where it landed (partition, offset)."""
     producer = Producer({**settings.kafka_client_config(), "partitioner": "murmur2_random"})
-    producer.produce(topic, key=key, value=value)
+    landed: list[tuple[int, int]] = []
+    producer.produce(
+        topic,
+        key=key,
+        value=value,
+        on_delivery=lambda err, msg: landed.append((msg.partition(), msg.offset())),
+    )
     assert producer.flush(10) == 0
+    return landed[0]

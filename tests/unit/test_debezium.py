@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from streams.core.debezium import ChangeEvent, Tombstone, parse_envelope
+from streams.core.debezium import (
+    ChangeEvent,
+    SourcePosition,
+    Tombstone,
+    is_stale,
+    parse_envelope,
+)
 from streams.errors import DecodeError
 
 KEY = json.dumps({"row_id": "1-4MS-3423"}).encode()
@@ -119,3 +125,41 @@ def test_malformed_input_raises_decode_error_saying_what_is_wrong(
 ) -> None:
     with pytest.raises(DecodeError, match=message):
         parse_envelope(key, value)
+
+
+@pytest.mark.parametrize(
+    ("lsn", "scn", "expected"),
+    [
+        (24023128, None, 24023128),  # PostgreSQL
+        (None, "2216581000000123456", 2216581000000123456),  # Oracle: beyond 2**53, exact
+        (None, "not-a-number", None),
+        (None, None, None),
+    ],
+)
+def test_log_position_orders_changes_of_one_row(
+    lsn: int | None, scn: str | None, expected: int | None
+) -> None:
+    source = SourcePosition(
+        "postgresql", "siebel", "siebel", "s_org_ext", lsn, scn, None, None, False
+    )
+    assert source.log_position == expected
+
+
+@pytest.mark.parametrize(
+    ("position", "last_applied", "stale"),
+    [
+        (100, 200, True),  # older than what the state holds: a reprocessed event
+        (200, 200, False),  # the same change again: harmless, it changes nothing
+        (300, 200, False),
+        (None, 200, False),  # no position: cannot tell, so apply
+        (100, None, False),  # nothing applied yet
+    ],
+)
+def test_is_stale_only_for_a_strictly_older_change(
+    position: int | None, last_applied: int | None, stale: bool
+) -> None:
+    source = SourcePosition(
+        "postgresql", "siebel", "siebel", "s_org_ext", position, None, None, None, False
+    )
+    assert is_stale(source, last_applied) is stale
+    assert is_stale(None, last_applied) is False

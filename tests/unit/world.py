@@ -39,6 +39,9 @@ class World:
     rows: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # Siebel now
     commands: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    # every routed message, as the internal topics hold them: `replay` delivers them again
+    delivered: list[tuple[str, str, str, str, Any, SourcePosition]] = field(default_factory=list)
+    _lsn: int = 1000  # each change is later in the database log than the one before
     _queue: deque[tuple[str, HubEvent]] = field(default_factory=deque)
 
     # --- Siebel side -------------------------------------------------------------------------
@@ -60,7 +63,8 @@ class World:
         if row is None and before is None:
             return  # deleting what never existed: Debezium would emit nothing
         op = "d" if row is None else ("u" if before else "c")
-        change = ChangeEvent(table, op, {"row_id": row_id}, before, row, position(table))  # type: ignore[arg-type]
+        self._lsn += 8
+        change = ChangeEvent(table, op, {"row_id": row_id}, before, row, position(table, self._lsn))  # type: ignore[arg-type]
         if row is None:
             self.rows.pop((entity, row_id), None)
         else:
@@ -68,9 +72,25 @@ class World:
         for r in route(change, SOURCE):
             self._deliver(r.agent, r.key, r.entity, r.row_id, r.row, change.source)
 
+    def replay(self, start: int = 0, stop: int | None = None) -> None:
+        """Deliver the routed messages [start, stop) again: what a consumer does after a crash
+        under at-least-once, or a replay from an earlier offset."""
+        for message in self.delivered[start:stop]:
+            self._deliver(*message, log=False)
+
     def _deliver(
-        self, agent: str, key: str, entity: str, row_id: str, row: Any, src: SourcePosition
+        self,
+        agent: str,
+        key: str,
+        entity: str,
+        row_id: str,
+        row: Any,
+        src: SourcePosition,
+        *,
+        log: bool = True,
     ) -> None:
+        if log:
+            self.delivered.append((agent, key, entity, row_id, row, src))
         if agent == "hub":
             self._hub(key, RowEvent(entity, row_id, row, src))
         elif agent == "orders":
