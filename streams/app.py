@@ -24,6 +24,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from streams import dead_letter, eos
 from streams.avro_codec import CommandSerializer, subject_for
+from streams.broker_auth import broker_credentials
 from streams.core.codes import CodeMaps
 from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
 from streams.core.events import Subscription, hub_event_from_json, hub_event_to_json
@@ -48,6 +49,7 @@ _EMPTY = CustomerState().to_json()
 app = eos.App(
     settings.app_id,
     broker=f"kafka://{settings.kafka_bootstrap_servers}",
+    broker_credentials=broker_credentials(settings),
     store="rocksdb://",
     datadir=settings.data_dir,
     processing_guarantee=settings.processing_guarantee,

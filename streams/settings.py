@@ -13,6 +13,8 @@ from typing import Literal
 from streams.errors import ConfigError
 
 ProcessingGuarantee = Literal["exactly_once", "at_least_once"]
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 class Secret:
@@ -85,6 +87,7 @@ class Settings:
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = ""
+    kafka_ssl_ca_location: str = ""  # PEM bundle of the brokers' CA; empty: the system's
     kafka_sasl_username: str = ""
     kafka_sasl_password: Secret = field(default_factory=lambda: Secret(""))
     schema_registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
@@ -124,11 +127,23 @@ class Settings:
             raise ConfigError(
                 f"SYNC_PROCESSING_GUARANTEE={guarantee!r}: use exactly_once or at_least_once"
             )
+        protocol = _get(env, "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+        if protocol not in SECURITY_PROTOCOLS:
+            raise ConfigError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol!r}: use one of {', '.join(SECURITY_PROTOCOLS)}"
+            )
+        mechanism = _get(env, "KAFKA_SASL_MECHANISM", "").upper()
+        if protocol.startswith("SASL_") and mechanism not in SASL_MECHANISMS:
+            raise ConfigError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_MECHANISM, one of "
+                f"{', '.join(SASL_MECHANISMS)} (got {mechanism!r})"
+            )
         d = cls()
         return cls(
             kafka_bootstrap_servers=_get(env, "KAFKA_BOOTSTRAP_SERVERS", d.kafka_bootstrap_servers),
-            kafka_security_protocol=_get(env, "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
-            kafka_sasl_mechanism=_get(env, "KAFKA_SASL_MECHANISM", ""),
+            kafka_security_protocol=protocol,
+            kafka_sasl_mechanism=mechanism,
+            kafka_ssl_ca_location=_get(env, "KAFKA_SSL_CA_LOCATION", ""),
             kafka_sasl_username=_get(env, "KAFKA_SASL_USERNAME", ""),
             kafka_sasl_password=Secret(env.get("KAFKA_SASL_PASSWORD", "")),
             schema_registry_url=_get(env, "SCHEMA_REGISTRY_URL", d.schema_registry_url),
@@ -166,6 +181,8 @@ class Settings:
             "bootstrap.servers": self.kafka_bootstrap_servers,
             "security.protocol": self.kafka_security_protocol,
         }
+        if self.kafka_ssl_ca_location:
+            config["ssl.ca.location"] = self.kafka_ssl_ca_location
         if self.kafka_sasl_mechanism:
             config["sasl.mechanism"] = self.kafka_sasl_mechanism
             config["sasl.username"] = self.kafka_sasl_username

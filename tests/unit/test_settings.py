@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from streams.broker_auth import broker_credentials
 from streams.errors import ConfigError
 from streams.settings import Secret, Settings
 
@@ -60,6 +61,12 @@ def test_no_sasl_settings_without_a_mechanism() -> None:
         ({"SYNC_PARTITIONS": "0"}, "at least 1"),
         ({"SYNC_PROCESSING_GUARANTEE": "maybe_once"}, "exactly_once or at_least_once"),
         ({"SYNC_COMMIT_INTERVAL": "soon"}, "not a number of seconds"),
+        ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "use one of PLAINTEXT, SSL"),
+        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "needs KAFKA_SASL_MECHANISM"),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "GSSAPI"},
+            "needs KAFKA_SASL_MECHANISM",
+        ),
         ({"SYNC_COMMIT_INTERVAL": "0"}, r"\(0, 3600\]"),
     ],
 )
@@ -74,3 +81,29 @@ def test_secret_equality_without_exposure() -> None:
     assert Secret("a") == Secret("a") != Secret("b")
     assert not Secret("")
     assert str(Secret("a")) == "Secret('**********')"
+
+
+@pytest.mark.parametrize(
+    ("protocol", "expected"),
+    [
+        ("PLAINTEXT", None),
+        ("SSL", ("SSL", None)),
+        ("SASL_PLAINTEXT", ("SASL_PLAINTEXT", "SCRAM-SHA-512")),
+        ("sasl_ssl", ("SASL_SSL", "SCRAM-SHA-512")),
+    ],
+)
+def test_the_worker_gets_the_same_kafka_credentials_as_the_other_clients(
+    protocol: str, expected: tuple[str, str | None] | None
+) -> None:
+    s = Settings.from_env({**STACK_ENV, "KAFKA_SECURITY_PROTOCOL": protocol})
+    credentials = broker_credentials(s)
+    if expected is None:
+        assert credentials is None
+        return
+    assert credentials is not None
+    mechanism = getattr(credentials, "mechanism", None)
+    assert (credentials.protocol.value, mechanism.value if mechanism else None) == expected
+    if expected[0].startswith("SASL"):
+        assert credentials.password == "s3cr3t-kafka"  # type: ignore[attr-defined]
+        assert "s3cr3t" not in repr(credentials)
+    assert s.kafka_client_config()["security.protocol"] == expected[0]
