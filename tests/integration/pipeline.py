@@ -234,7 +234,7 @@ class Outputs:
 def produce_raw(settings: Settings, topic: str, key: bytes | None, value: bytes) -> tuple[int, int]:
     """Write one record as is; returns where it landed (partition, offset)."""
     producer = Producer({**settings.kafka_client_config(), "partitioner": "murmur2_random"})
-    landed: list[tuple[int, int]] = []
+    landed: list[tuple[int | None, int | None]] = []
     producer.produce(
         topic,
         key=key,
@@ -242,4 +242,7 @@ def produce_raw(settings: Settings, topic: str, key: bytes | None, value: bytes)
         on_delivery=lambda err, msg: landed.append((msg.partition(), msg.offset())),
     )
     assert producer.flush(10) == 0
-    return landed[0]
+    partition, offset = landed[0]
+    assert partition is not None
+    assert offset is not None
+    return partition, offset
