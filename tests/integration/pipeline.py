@@ -28,6 +28,9 @@ from streams.settings import Settings
 from streams.siebel_db import insert_row, update_row
 from tests.conftest import ROOT
 
+# `-l info` as in production (stack-facts.md); debug when chasing a worker problem
+LOG_LEVEL = os.environ.get("IT_WORKER_LOG_LEVEL", "info")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -80,7 +83,7 @@ def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> I
     worker = Worker(settings, env, port, log)
     with log.open("wb") as out:
         worker.proc = subprocess.Popen(
-            [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", "info"],
+            [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", LOG_LEVEL],
             env=env,
             cwd=ROOT,
             stdout=out,

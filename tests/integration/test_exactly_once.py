@@ -58,12 +58,13 @@ def test_r9_a_worker_killed_mid_stream_restarts_without_duplicate_or_lost_comman
                     siebel.update("s_org_ext", acct, name=f"Acme Bakery {n}")
                 time.sleep(0.05)
 
-        editor = threading.Thread(target=edit)
+        editor = threading.Thread(target=edit, daemon=True)
         editor.start()
         out.wait_for("a first update", lambda: len(ours()) > ACCOUNTS)
         out.poll(0.5)
         worker.crash()  # edits are being read, processed, sent and committed right now
-        editor.join()
+        editor.join(60)
+        assert not editor.is_alive(), "the Siebel edits did not finish"
     assert len(ours()) < ACCOUNTS * (1 + EDITS), "the crash came too late to test anything"
 
     with running_worker(base, tmp_path, tag):
