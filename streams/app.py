@@ -44,6 +44,9 @@ settings = Settings.from_env()
 source_config = SourceConfig.load()
 hub_ctx = HubContext(codes=CodeMaps.load(), eligible_classes=settings.eligible_classes)
 stats: Counter[str] = Counter()
+# Accounts with a held create on this worker's partitions: kept current by the hub agent and
+# recounted after each rebalance, so the stats view never scans the table (it is polled).
+held_accounts: set[str] = set()
 _EMPTY = CustomerState().to_json()
 
 app = eos.App(
@@ -241,6 +244,10 @@ async def _hub(event: faust.EventT) -> None:
         await _dead_letter("UNPROCESSABLE_HUB_EVENT", exc, event)
         return
     hub_table[account_id] = outcome.state.to_json()
+    if outcome.state.sync.held is not None:
+        held_accounts.add(account_id)
+    else:
+        held_accounts.discard(account_id)
     for command in outcome.commands:
         await commands_topic.send(key=account_id.encode(), value=command_serializer()(command))
         stats[command["command_type"]] += 1
@@ -255,11 +262,17 @@ async def _hub(event: faust.EventT) -> None:
         await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
 
 
+@app.on_rebalance_complete.connect
+async def recount_held(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    """Partitions moved and their tables are recovered: recount from what this worker owns."""
+    held_accounts.clear()
+    held_accounts.update(key for key, value in hub_table.items() if value and value["sync"]["held"])
+
+
 @app.page("/sync/stats/")
 async def stats_view(web: Any, request: Any) -> Any:
     """Counters of this worker and its held creates (local partitions)."""
-    held = sum(1 for value in hub_table.values() if value and value["sync"]["held"])
-    return web.json({**stats, "held_creates": held})
+    return web.json({**stats, "held_creates": len(held_accounts)})
 
 
 @app.page("/sync/held/")

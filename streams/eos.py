@@ -53,6 +53,9 @@ class CommitGate:
         self._open = asyncio.Event()
         self._open.set()
         self._commit_lock = asyncio.Lock()
+        self._background = 0  # table changelog sends of faust's producer buffer task
+        self._background_idle = asyncio.Event()
+        self._background_idle.set()
 
     @property
     def in_flight(self) -> int:
@@ -72,6 +75,22 @@ class CommitGate:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    @asynccontextmanager
+    async def background_send(self) -> AsyncIterator[None]:
+        """A send that belongs to events already processed: never held back, but a commit
+        waits for it (see GatedConsumer.force_commit)."""
+        self._background += 1
+        self._background_idle.clear()
+        try:
+            yield
+        finally:
+            self._background -= 1
+            if self._background == 0:
+                self._background_idle.set()
+
+    async def background_idle(self) -> None:
+        await self._background_idle.wait()
 
     @asynccontextmanager
     async def committing(self) -> AsyncIterator[None]:
@@ -141,10 +160,22 @@ class GatedConsumer(aiokafka_driver.Consumer):
         if not self.in_transaction:
             return bool(await super().force_commit(topics, start_new_transaction))
         async with gate.committing():
-            # Table writes are buffered (send_soon); they must be in the transaction that
-            # commits the offsets of the events that made them.
-            await self.app.producer.buffer.flush()
+            await self._drain_table_writes()
             return bool(await super().force_commit(topics, start_new_transaction))
+
+    async def _drain_table_writes(self) -> None:
+        """Table writes are buffered (send_soon) and sent by a background task; they must be
+        in the transaction that commits the offsets of the events that made them, and none may
+        reach a producer while it commits (aiokafka refuses sends then). faust's own
+        buffer.flush() gives up after 0.1 s, so drain here, then wait for the task's send."""
+        buffer: Any = self.app.producer.buffer  # faust's ProducerBuffer; its internals
+        while True:
+            while buffer.size:
+                await buffer._send_pending(buffer.pending.get_nowait())
+                buffer.message_sent.set()
+            await gate.background_idle()
+            if not buffer.size:
+                return
 
     def _new_offset(self, tp: TP) -> int | None:
         """Under exactly-once: one past the last acked offset.
@@ -168,8 +199,25 @@ class GatedConsumer(aiokafka_driver.Consumer):
         return position
 
 
+class GatedProducer(aiokafka_driver.Producer):
+    """Counts the buffer task's sends so a commit can wait for them."""
+
+    async def on_start(self) -> None:
+        buffer: Any = self.buffer
+        send = buffer._send_pending
+
+        async def tracked(fut: Any) -> None:
+            async with gate.background_send():
+                await send(fut)
+
+        # before super().on_start() starts the buffer task, which binds _send_pending
+        buffer._send_pending = tracked
+        await super().on_start()
+
+
 class Transport(aiokafka_driver.Transport):
     Consumer = GatedConsumer
+    Producer = GatedProducer
     TransactionManager = EventTransactions
 
 

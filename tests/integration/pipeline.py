@@ -51,6 +51,11 @@ class Worker:
         with urllib.request.urlopen(url, timeout=5) as resp:
             return dict(json.loads(resp.read()))
 
+    def held(self) -> dict[str, list[str]]:
+        url = f"http://127.0.0.1:{self.web_port}/sync/held/"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return dict(json.loads(resp.read()))
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
@@ -172,6 +177,17 @@ class Siebel:
                 bill_type="Detail",
                 pay_method="Check",
             )
+
+    def held_business(self, acct: str) -> None:
+        """A business account with no address at all: its create waits for one (R7)."""
+        self.insert(
+            "s_org_ext",
+            row_id=acct,
+            par_row_id=acct,
+            name="No Address Ltd",
+            accnt_type_cd="Customer",
+            ou_type_cd="Business",
+        )
 
     def order(self, order: str, status: str, *lines: tuple[str, str | None]) -> None:
         with self.conn.transaction():

@@ -45,12 +45,16 @@ def test_r9_a_worker_killed_mid_stream_restarts_without_duplicate_or_lost_comman
     with running_worker(base, tmp_path, tag) as worker:
         out = Outputs(worker.settings)
         accounts = _business_customers(siebel)
+        held = new_id("H")
+        siebel.held_business(held)
+        siebel.order(new_id("O"), "Submitted", (new_id("L"), held))
 
         def ours() -> list[dict[str, Any]]:
             # a fresh app id also replays the history of the Debezium topics
             return [c for c in out.commands if c["siebel_account_id"] in accounts]
 
         out.wait_for("every create", lambda: all(out.for_account(a) for a in accounts), 120)
+        out.wait_for("the held create to show", lambda: held in worker.held(), 30)
 
         def edit() -> None:
             for n in range(EDITS):
@@ -67,13 +71,16 @@ def test_r9_a_worker_killed_mid_stream_restarts_without_duplicate_or_lost_comman
         assert not editor.is_alive(), "the Siebel edits did not finish"
     assert len(ours()) < ACCOUNTS * (1 + EDITS), "the crash came too late to test anything"
 
-    with running_worker(base, tmp_path, tag):
+    with running_worker(base, tmp_path, tag) as restarted:
         out.wait_for(
             "every edit after the restart",
             lambda: all(len(out.for_account(a)) >= 1 + EDITS for a in accounts),
             180,
         )
         out.poll(8.0)  # anything produced twice would show up now
+        # the restarted worker recounts held creates from its recovered table
+        assert restarted.stats()["held_creates"] >= 1
+        assert "mailing address" in restarted.held()[held]
     out.close()
 
     ids = Counter(c["command_id"] for c in ours())

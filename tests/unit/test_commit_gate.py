@@ -107,3 +107,33 @@ def test_an_event_that_raises_still_leaves_the_gate() -> None:
             pass
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_a_commit_can_wait_for_background_sends_which_are_never_held_back() -> None:
+    async def scenario() -> list[str]:
+        gate, log = CommitGate(), []
+        release = asyncio.Event()
+
+        async def table_write() -> None:
+            async with gate.background_send():
+                log.append("send starts")
+                await release.wait()
+                log.append("send ends")
+
+        async def commit() -> None:
+            async with gate.committing():
+                await gate.background_idle()
+                log.append("commit")
+
+        sending = asyncio.create_task(table_write())
+        await _tick()
+        committing = asyncio.create_task(commit())
+        await _tick()
+        assert log == ["send starts"]  # the commit waits for the send
+        async with gate.background_send():  # and a send during the commit is not held back
+            log.append("another send")
+        release.set()
+        await asyncio.gather(committing, sending)
+        return log
+
+    assert asyncio.run(scenario()) == ["send starts", "another send", "send ends", "commit"]
