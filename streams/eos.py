@@ -29,8 +29,8 @@ always carries whole events and exactly the offsets acked for them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import faust
@@ -40,64 +40,68 @@ from faust.types import TP, AppT, HeadersArg, RecordMetadata
 from faust.types.transports import TransportT
 
 
+class _InFlight:
+    """How many of something are under way, and an event set whenever none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        # synchronous on the way out: faust acks an event right after its handler returns,
+        # before a waiting commit gets to run, so the commit sees that event's offset
+        self.count += 1
+        self.idle.clear()
+        try:
+            yield
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self.idle.set()
+
+
 class CommitGate:
     """A readers/writer barrier on the event loop: events are readers, a commit is the writer.
 
-    A waiting commit has priority, so a busy stream cannot postpone commits for ever.
+    A waiting commit has priority, so a busy stream cannot postpone commits for ever. Table
+    writes that faust's buffer task sends for events already processed are never held back,
+    but a commit can wait for them.
     """
 
     def __init__(self) -> None:
-        self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._events = _InFlight()
+        self._sends = _InFlight()
         self._open = asyncio.Event()
         self._open.set()
         self._commit_lock = asyncio.Lock()
-        self._background = 0  # table changelog sends of faust's producer buffer task
-        self._background_idle = asyncio.Event()
-        self._background_idle.set()
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        return self._events.count
 
     @asynccontextmanager
     async def processing(self) -> AsyncIterator[None]:
         while not self._open.is_set():
             await self._open.wait()
-        self._in_flight += 1
-        self._idle.clear()
-        try:
+        with self._events.track():
             yield
-        finally:
-            # No await on the way out: faust acks the event synchronously right after, before
-            # a waiting commit gets to run, so the commit sees this event's offset.
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
 
     @asynccontextmanager
     async def background_send(self) -> AsyncIterator[None]:
-        """A send that belongs to events already processed: never held back, but a commit
-        waits for it (see GatedConsumer.force_commit)."""
-        self._background += 1
-        self._background_idle.clear()
-        try:
+        with self._sends.track():
             yield
-        finally:
-            self._background -= 1
-            if self._background == 0:
-                self._background_idle.set()
 
     async def background_idle(self) -> None:
-        await self._background_idle.wait()
+        await self._sends.idle.wait()
 
     @asynccontextmanager
     async def committing(self) -> AsyncIterator[None]:
         async with self._commit_lock:
             self._open.clear()
             try:
-                await self._idle.wait()
+                await self._events.idle.wait()
                 yield
             finally:
                 self._open.set()
