@@ -54,7 +54,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and a service manager's SIGTERM both stop worker and simulator cleanly, also when
+    # started from a shell that left SIGINT ignored (background jobs, nohup).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = Settings.from_env()
     register(
         SchemaRegistryClient(settings.schema_registry_config()),
