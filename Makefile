@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas
+.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test
 
 help:
 	@echo "make run          stack up + a short CDC demo (Siebel rows in, change events out)"
@@ -48,14 +48,17 @@ unit: $(STAMP)
 	$(PY) -m pytest -m "not integration"
 
 integration: stack-up
-	$(ENV) $(PY) -m pytest -m integration
+	$(ENV) $(PY) -m pytest -m "integration and not crash_recovery"
 
 # The decisions of the product (reducer, mapping) stay at 95 % line coverage or better.
 CORE_COVERAGE := streams/core/reducer.py,streams/core/mapping.py
 
 test: stack-up lint typecheck
-	$(ENV) $(PY) -m pytest --cov=streams --cov-report=term-missing
+	$(ENV) $(PY) -m pytest -m "not crash_recovery" --cov=streams --cov-report=term-missing
 	$(VENV)/bin/coverage report --include="$(CORE_COVERAGE)" --fail-under=95
+
+crash-test: stack-up
+	$(ENV) $(PY) -m pytest -m crash_recovery
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register
