@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -262,11 +262,16 @@ async def _hub(event: faust.EventT) -> None:
         await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
 
 
+def _held_states() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Hub states on this worker's partitions with a held create (a full scan of the table)."""
+    return ((k, v) for k, v in hub_table.items() if v and v["sync"]["held"])
+
+
 @app.on_rebalance_complete.connect
 async def recount_held(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     """Partitions moved and their tables are recovered: recount from what this worker owns."""
     held_accounts.clear()
-    held_accounts.update(key for key, value in hub_table.items() if value and value["sync"]["held"])
+    held_accounts.update(key for key, _ in _held_states())
 
 
 @app.page("/sync/stats/")
@@ -279,8 +284,6 @@ async def stats_view(web: Any, request: Any) -> Any:
 async def held_view(web: Any, request: Any) -> Any:
     """Held creates on this worker's partitions and why each one waits (R7)."""
     held = {
-        key: held_reason(CustomerState.from_json(value), hub_ctx)
-        for key, value in hub_table.items()
-        if value and value["sync"]["held"]
+        key: held_reason(CustomerState.from_json(value), hub_ctx) for key, value in _held_states()
     }
     return web.json(held)

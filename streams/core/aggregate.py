@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streams.core.debezium import SourcePosition
+from streams.core.debezium import SourcePosition, row_key, with_position
 from streams.core.siebel import (
     Account,
     Address,
@@ -128,18 +128,17 @@ class Aggregate:
         return replace(self, addresses={**self.addresses, ref_id: row})  # type: ignore[dict-item]
 
     def position(self, entity: str, row_id: str) -> int | None:
-        return self.positions.get(f"{entity}/{row_id}")
+        return self.positions.get(row_key(entity, row_id))
 
     def with_position(self, entity: str, row_id: str, source: SourcePosition | None) -> Aggregate:
-        position = source.log_position if source is not None else None
-        if position is None:
-            return self
-        return replace(self, positions={**self.positions, f"{entity}/{row_id}": position})
+        return replace(self, positions=with_position(self.positions, entity, row_id, source))
 
     def pruned(self) -> Aggregate:
         """Drop answers nobody references any more (unsubscribed)."""
         contacts, addresses = self.referenced_contacts(), self.referenced_addresses()
-        kept = {f"contact/{c}" for c in contacts} | {f"address/{a}" for a in addresses}
+        kept = {row_key("contact", c) for c in contacts} | {
+            row_key("address", a) for a in addresses
+        }
         return replace(
             self,
             contacts={k: v for k, v in self.contacts.items() if k in contacts},

@@ -83,6 +83,21 @@ def is_stale(source: SourcePosition | None, last_applied: int | None) -> bool:
     return position is not None and last_applied is not None and position < last_applied
 
 
+def row_key(entity: str, row_id: str) -> str:
+    """How per-row log positions are keyed in agent state: "<entity>/<row id>"."""
+    return f"{entity}/{row_id}"
+
+
+def with_position(
+    positions: Mapping[str, int], entity: str, row_id: str, source: SourcePosition | None
+) -> Mapping[str, int]:
+    """`positions` after a change of that row was applied (unchanged when it has none)."""
+    position = source.log_position if source is not None else None
+    if position is None:
+        return positions
+    return {**positions, row_key(entity, row_id): position}
+
+
 @dataclass(frozen=True)
 class ChangeEvent:
     """One row change: `before`/`after` with lower-cased column names (Oracle sends upper case)."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streams.core.debezium import SourcePosition, is_stale
+from streams.core.debezium import SourcePosition, is_stale, row_key, with_position
 from streams.core.events import SyncRequest
 from streams.core.siebel import Order, OrderLine
 
@@ -53,11 +53,9 @@ def apply_order_row(
     trigger_statuses: frozenset[str] = DEFAULT_TRIGGER_STATUSES,
 ) -> tuple[OrderState, list[tuple[str, SyncRequest]]]:
     """Apply a header or line change; return the new state and (billing account, request)s."""
-    key = f"{entity}/{row_id}"
-    if is_stale(source, state.positions.get(key)):
+    if is_stale(source, state.positions.get(row_key(entity, row_id))):
         return state, []  # R9: reprocessed
-    if source is not None and source.log_position is not None:
-        state = replace(state, positions={**state.positions, key: source.log_position})
+    state = replace(state, positions=with_position(state.positions, entity, row_id, source))
     if entity == "order":
         state = replace(state, header=Order.from_json(row) if row is not None else None)
     else:
