@@ -149,12 +149,24 @@ async def check_schema_registered() -> None:
 async def _each(stream: faust.StreamT, handle: Handler) -> None:
     """Run `handle` per event; whatever it raises dead-letters that event, never the worker."""
     async for event in stream.events():
+        if not await eos.admit(event):  # a duplicate, or faust lost records before it
+            continue
         async with eos.gate.processing():  # a commit never splits an event (streams/eos.py)
             try:
                 await handle(event)
             except Exception as exc:
                 log.exception("processing %s failed", _coordinates(event))
                 await _dead_letter("PROCESSING_FAILED", exc, event)
+            message = event.message
+            # the position a commit takes (streams/eos.py); an event of an older consumer
+            # generation is processed again after the rebalance's seek, so it moves nothing
+            if message.generation_id == app.consumer_generation_id:
+                eos.gate.processed(message.tp, message.offset)
+
+
+@app.timer(interval=10.0)  # two looks without progress: 10-20 s after a loss at the end
+async def refetch_stalled() -> None:
+    await eos.refetch_stalled(app)
 
 
 @app.agent(source_topic)
@@ -202,6 +214,20 @@ async def _normalise(event: faust.EventT) -> None:
             await refs_topic.send(key=ref_key, value=_json({"type": "row", **body}))
 
 
+async def _before_state_write(outputs: list[Awaitable[Any]]) -> None:
+    """An agent writes its new state only once its outputs are safe.
+
+    Under exactly-once both go into one transaction, so the order does not matter. Under
+    at-least-once a table write reaches RocksDB at once while sends wait in the producer: a
+    crash in between would leave state that says "sent" for a command that never left, and
+    reprocessing would find nothing to send. Waiting for Kafka's acks first turns that case
+    into an identical re-send, which is what at-least-once promises.
+    """
+    if not app.in_transaction:
+        for delivery in outputs:
+            await delivery
+
+
 async def _orders(event: faust.EventT) -> None:
     order_id = _key(event)
     body = _body(event)
@@ -214,9 +240,12 @@ async def _orders(event: faust.EventT) -> None:
         _position(body),
         settings.trigger_statuses,
     )
-    orders_table[order_id] = state.to_json()
-    for account_id, request in requests:
+    outputs = [
         await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(request)))
+        for account_id, request in requests
+    ]
+    await _before_state_write(outputs)
+    orders_table[order_id] = state.to_json()
 
 
 async def _references(event: faust.EventT) -> None:
@@ -229,9 +258,12 @@ async def _references(event: faust.EventT) -> None:
     else:
         sub = Subscription(entity, ref_id, body["account_id"], bool(body["active"]))
         state, answers = apply_subscription(state, sub)
-    refs_table[ref_key] = state.to_json()
-    for account_id, answer in answers:
+    outputs = [
         await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(answer)))
+        for account_id, answer in answers
+    ]
+    await _before_state_write(outputs)
+    refs_table[ref_key] = state.to_json()
 
 
 async def _hub(event: faust.EventT) -> None:
@@ -243,23 +275,29 @@ async def _hub(event: faust.EventT) -> None:
     except (InputError, ValueError, KeyError) as exc:
         await _dead_letter("UNPROCESSABLE_HUB_EVENT", exc, event)
         return
-    hub_table[account_id] = outcome.state.to_json()
-    if outcome.state.sync.held is not None:
-        held_accounts.add(account_id)
-    else:
-        held_accounts.discard(account_id)
+    outputs = []
     for command in outcome.commands:
-        await commands_topic.send(key=account_id.encode(), value=command_serializer()(command))
+        payload = command_serializer()(command)
+        outputs.append(await commands_topic.send(key=account_id.encode(), value=payload))
         stats[command["command_type"]] += 1
     for sub in outcome.subscriptions:
         body = {"type": "subscription", "account_id": account_id, "active": sub.active}
-        await refs_topic.send(key=f"{sub.entity}:{sub.ref_id}".encode(), value=_json(body))
+        ref_key = f"{sub.entity}:{sub.ref_id}".encode()
+        outputs.append(await refs_topic.send(key=ref_key, value=_json(body)))
     for alert in outcome.alerts:
         stats["alerts"] += 1
         record = dead_letter.alert_record(
             alert, _coordinates(event), event.message.key, event.message.value
         )
-        await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+        outputs.append(
+            await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+        )
+    await _before_state_write(outputs)
+    hub_table[account_id] = outcome.state.to_json()
+    if outcome.state.sync.held is not None:
+        held_accounts.add(account_id)
+    else:
+        held_accounts.discard(account_id)
 
 
 def _held_states() -> Iterator[tuple[str, dict[str, Any]]]:

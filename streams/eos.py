@@ -23,13 +23,23 @@ Two more gaps are closed here. aiokafka's commit_transaction does not flush, so
 `CommitGate`: faust commits from a timer task, possibly while an agent
 is half-way through an event whose first outputs are already in the transaction. A commit
 waits until no event is in flight and holds new events back until it is done, so a transaction
-always carries whole events and exactly the offsets acked for them.
+always carries whole events and exactly the offsets of the events processed for them.
+
+The offset committed for a partition (under both guarantees) is one past the last event *our
+handlers finished* (`CommitGate.processed`), not one derived from faust's acks: faust also acks
+events it skips without processing (fetched under an older consumer generation, or while flow
+control is suspended for a rebalance). And an event is handed to a handler only in offset order
+with nothing missing before it (`admit`, streams/offset_guard.py), because faust can lose
+fetched records on the way to the agent. Local table state left by a crash is discarded at
+start (streams/local_state.py). Lost fetched records cost whole ranges of Siebel edits in a
+crash test; the other two can lose updates the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping, Set
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -38,6 +48,9 @@ from faust.transport.consumer import TransactionManager
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, HeadersArg, RecordMetadata
 from faust.types.transports import TransportT
+
+from streams import local_state
+from streams.offset_guard import OffsetGuard, Verdict
 
 
 class _InFlight:
@@ -76,6 +89,21 @@ class CommitGate:
         self._open = asyncio.Event()
         self._open.set()
         self._commit_lock = asyncio.Lock()
+        self._next_offset: dict[TP, int] = {}
+
+    def processed(self, tp: TP, offset: int) -> None:
+        """A handler finished the event at `offset`: everything before `offset + 1` is done."""
+        if offset >= self._next_offset.get(tp, 0):
+            self._next_offset[tp] = offset + 1
+
+    def take_position(self, tp: TP) -> int | None:
+        """The offset to commit for `tp`, if events were processed there since the last take."""
+        return self._next_offset.pop(tp, None)
+
+    def forget(self, tps: Iterable[TP]) -> None:
+        """Partitions were revoked: what was processed there is committed or will be redone."""
+        for tp in tps:
+            self._next_offset.pop(tp, None)
 
     @property
     def in_flight(self) -> int:
@@ -107,7 +135,39 @@ class CommitGate:
                 self._open.set()
 
 
+log = logging.getLogger(__name__)
 gate = CommitGate()
+guard = OffsetGuard()
+
+
+async def admit(event: faust.EventT) -> bool:
+    """Should the agent process this event? No for a duplicate, and no for an event that came
+    after records faust lost — those are fetched again first (streams/offset_guard.py)."""
+    message = event.message
+    verdict = guard.admit(message.tp, message.offset)
+    if verdict is Verdict.MISSING:
+        expected = guard.needs_seek(message.tp)
+        if expected is not None:
+            log.warning(
+                "%s[%d]: got offset %d but %d was never delivered; fetching again from %d",
+                message.topic,
+                message.partition,
+                message.offset,
+                expected,
+                expected,
+            )
+            await event.app.consumer.seek(message.tp, expected)
+    return verdict is Verdict.PROCESS
+
+
+async def refetch_stalled(app: AppT) -> None:
+    """Fetch again where records were fetched but never reached the agent, and no later record
+    arrived to reveal it (streams/offset_guard.py); run on a timer."""
+    assignment = app.consumer.assignment()
+    for tp, offset in guard.stalled().items():
+        if tp in assignment:
+            log.warning("%s: no progress past offset %d; fetching again from there", tp, offset)
+            await app.consumer.seek(tp, offset)
 
 
 def _transactional_id(app: AppT, tp: TP) -> str:
@@ -160,8 +220,18 @@ class GatedConsumer(aiokafka_driver.Consumer):
     """Commits pass through the gate, flush table changelog writes into the transaction and
     commit exactly the position processing has reached."""
 
+    async def on_stop(self) -> None:
+        await super().on_stop()  # the final commit
+        # faust reports a fenced final commit by crashing the app, not by raising
+        if self.in_transaction and not self.app.crashed:
+            local_state.mark_clean(self.app.conf.tabledir)
+
     async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         if not self.in_transaction:
+            # at-least-once: faust flushes the producer but gives up on its table-write buffer
+            # after 0.1 s; an offset committed before its event's changelog record is sent
+            # leaves another worker that takes the partition over with older state
+            await self._drain_table_writes()
             return bool(await super().force_commit(topics, start_new_transaction))
         async with gate.committing():
             await self._drain_table_writes()
@@ -181,25 +251,57 @@ class GatedConsumer(aiokafka_driver.Consumer):
             if not buffer.size:
                 return
 
+    async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+        gate.forget(revoked)
+        guard.forget(revoked)
+        await super().on_partitions_revoked(revoked)
+
+    async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
+        records = await super()._getmany(active_partitions, timeout)
+        for tp, batch in records.items():
+            guard.on_fetched(tp, (record.offset for record in batch))
+            refetch = guard.take_refetch(tp)
+            if refetch is not None:
+                # faust drops records below the highest offset it ever delivered; these are
+                # the ones it lost, asked for again
+                self._read_offset[tp] = refetch
+        return records
+
+    async def _seek(self, partition: TP, offset: int) -> None:
+        guard.on_seek(partition, offset)
+        await super()._seek(partition, offset)
+
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        for tp, offset in partitions.items():
+            guard.on_seek(tp, offset)
+        await super().seek_wait(partitions)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        for tp, offset in committed.items():
+            guard.on_seek(tp, offset)
+            guard.on_committed(tp, offset)
+        return committed
+
     def _new_offset(self, tp: TP) -> int | None:
-        """Under exactly-once: one past the last acked offset.
+        """One past the last event a handler finished (module docstring), under both guarantees.
 
         faust's own rule (the end of the first run of consecutive acked offsets, holes filled
         from gaps it noticed while fetching) lags badly on transactional input: every commit
         marker is a hole, it misses many of them, and each commit advances one run only. The
         committed offsets then trail the outputs already committed, and a restart processes
-        those events again. Here each topic has one agent that acks in order, and the gate
-        guarantees no event is in flight, so everything below the last ack is done.
+        those events again. Here each topic has one agent that processes in order, and the
+        gate guarantees no event is in flight, so everything below that position is done.
         """
-        if not self.in_transaction:
-            return super()._new_offset(tp)
-        acked = self._acked[tp]
-        if not acked:
-            return None
-        position = max(acked) + 1
-        acked.clear()
+        # faust's ack bookkeeping only tells which partitions have news; it is reset here so
+        # it cannot grow, and never used for the position.
+        self._acked[tp].clear()
         self._acked_index[tp].clear()
         self._gap[tp].clear()
+        position = gate.take_position(tp)
+        committed = self._committed_offset[tp]
+        if position is None or (committed is not None and position <= committed):
+            return None
         return position
 
 
@@ -227,6 +329,11 @@ class Transport(aiokafka_driver.Transport):
 
 class App(faust.App):
     """faust.App on the transport above; identical under at_least_once."""
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        if self.in_transaction:  # before any table store is opened (streams/local_state.py)
+            local_state.discard_if_unclean(self.conf.tabledir)
 
     def _new_transport(self) -> TransportT:
         return Transport(self.conf.broker_consumer, self)

@@ -107,7 +107,7 @@ class Settings:
     # one test run of several (README, "Processing guarantee"). Losing an update is worse than
     # re-sending one: under at_least_once a reprocessed event is skipped by its log position
     # or re-sent with the same command_id (R9).
-    processing_guarantee: ProcessingGuarantee = "at_least_once"
+    processing_guarantee: ProcessingGuarantee = "exactly_once"
     # How often offsets (and, under exactly_once, transactions) are committed. Under
     # exactly_once it is also the latency of each hop, since read_committed readers see a
     # record only once its transaction commits: three hops from Siebel row to command.

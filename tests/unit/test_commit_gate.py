@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
+from typing import Any
 
-from streams.eos import CommitGate
+import pytest
+from faust.types import TP
+
+from streams import eos
+from streams.eos import CommitGate, GatedConsumer
 
 
 async def _tick(n: int = 5) -> None:
@@ -137,3 +143,58 @@ def test_a_commit_can_wait_for_background_sends_which_are_never_held_back() -> N
         return log
 
     assert asyncio.run(scenario()) == ["send starts", "another send", "send ends", "commit"]
+
+
+SOURCE = TP("siebel.siebel.s_org_ext", 0)
+
+
+def test_the_committed_position_is_one_past_the_last_event_a_handler_finished() -> None:
+    gate = CommitGate()
+    for offset in (7, 8, 9):
+        gate.processed(SOURCE, offset)
+    assert gate.take_position(SOURCE) == 10
+    assert gate.take_position(SOURCE) is None  # nothing new since that commit
+    gate.processed(SOURCE, 10)
+    gate.forget({SOURCE})  # revoked before the commit: redone after the seek
+    assert gate.take_position(SOURCE) is None
+
+
+class _FaustConsumerState:
+    """The bookkeeping faust's Consumer keeps, as GatedConsumer._new_offset reads it."""
+
+    in_transaction = True
+
+    def __init__(self, acked: list[int], committed: int | None) -> None:
+        self._acked = defaultdict(list, {SOURCE: acked})
+        self._acked_index = defaultdict(set, {SOURCE: set(acked)})
+        self._gap: defaultdict[TP, Any] = defaultdict(list)  # an IntervalTree in faust
+        self._committed_offset = defaultdict(lambda: None, {SOURCE: committed})
+
+
+@pytest.fixture
+def fresh_gate(monkeypatch: pytest.MonkeyPatch) -> CommitGate:
+    gate = CommitGate()
+    monkeypatch.setattr(eos, "gate", gate)
+    return gate
+
+
+def test_events_faust_acked_without_processing_never_move_the_committed_offset(
+    fresh_gate: CommitGate,
+) -> None:
+    # After a rebalance faust acks the events it skips (older consumer generation, flow control
+    # suspended). Counting them committed offsets 1038-1050 while only 1035-1037 had produced
+    # output, and the edits in between were lost at the next crash.
+    consumer = _FaustConsumerState(acked=[1035, 1036, 1037, *range(1045, 1051)], committed=1035)
+    for offset in (1035, 1036, 1037):
+        fresh_gate.processed(SOURCE, offset)
+    assert GatedConsumer._new_offset(consumer, SOURCE) == 1038  # type: ignore[arg-type]
+    assert consumer._acked[SOURCE] == []  # faust's list is reset, so it cannot grow
+    assert GatedConsumer._new_offset(consumer, SOURCE) is None  # type: ignore[arg-type]
+
+
+def test_a_position_at_or_below_the_committed_offset_is_not_committed_again(
+    fresh_gate: CommitGate,
+) -> None:
+    consumer = _FaustConsumerState(acked=[40], committed=41)
+    fresh_gate.processed(SOURCE, 40)
+    assert GatedConsumer._new_offset(consumer, SOURCE) is None  # type: ignore[arg-type]

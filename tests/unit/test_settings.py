@@ -26,14 +26,14 @@ def test_reads_the_stack_env_file_variables() -> None:
     assert s.kafka_bootstrap_servers == "127.0.0.1:29092"
     assert s.partitions == 6
     assert s.source_topic("s_org_ext") == "siebel.siebel.s_org_ext"
-    assert s.processing_guarantee == "at_least_once"
+    assert s.processing_guarantee == "exactly_once"
 
 
-def test_at_least_once_by_default_and_exactly_once_with_a_short_commit_interval() -> None:
-    alo = Settings.from_env({})
-    assert (alo.processing_guarantee, alo.commit_interval) == ("at_least_once", 2.8)
-    eos = Settings.from_env({"SYNC_PROCESSING_GUARANTEE": "exactly_once"})
+def test_exactly_once_by_default_with_a_short_commit_interval_at_least_once_selectable() -> None:
+    eos = Settings.from_env({})
     assert (eos.processing_guarantee, eos.commit_interval) == ("exactly_once", 0.5)
+    alo = Settings.from_env({"SYNC_PROCESSING_GUARANTEE": "at_least_once"})
+    assert (alo.processing_guarantee, alo.commit_interval) == ("at_least_once", 2.8)
     assert Settings.from_env({"SYNC_COMMIT_INTERVAL": "0.1"}).commit_interval == 0.1
 
 

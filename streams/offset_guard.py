@@ -1,0 +1,127 @@
+"""Every record of a partition is processed once, in order — even when faust drops some.
+
+faust-streaming 0.15 can lose records between the Kafka client and the agent: its fetch loop
+stops half-way through a fetched batch when flow control or the consumer generation changes
+(the rest of the batch is never delivered, but the client's position is past it), and it drops
+any record below the highest offset it ever delivered (`_read_offset`), so the records it lost
+are dropped again when a seek fetches them anew. The next record the agent sees is then further
+on; committing its position skips the lost ones for good. A crash test saw whole ranges of Siebel
+edits vanish this way, right after a rebalance.
+
+The guard keeps, per partition, the next offset to process, and admits a record only if it is
+that offset, or if every offset before it is a *real* hole: a stretch the Kafka client itself
+skipped while fetching (transaction markers, aborted records, compacted-away records), as seen
+in the raw fetched batches. Anything else is a record lost on the way: the caller seeks the
+partition back to the expected offset and the records come again. Duplicates (offsets already
+processed, which come again after a seek) are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from enum import Enum
+
+
+class Verdict(Enum):
+    PROCESS = "process"
+    DUPLICATE = "duplicate"  # already processed: skip it
+    MISSING = "missing"  # records before it were lost: seek back, skip it for now
+
+
+class OffsetGuard:
+    def __init__(self) -> None:
+        self._expected: dict[Hashable, int] = {}
+        self._fetch_next: dict[Hashable, int] = {}
+        self._holes: dict[Hashable, list[tuple[int, int]]] = {}
+        self._refetching: dict[Hashable, int] = {}
+        self._last_check: dict[Hashable, int] = {}
+
+    def expected(self, tp: Hashable) -> int | None:
+        return self._expected.get(tp)
+
+    def on_fetched(self, tp: Hashable, offsets: Iterable[int]) -> None:
+        """Offsets the Kafka client returned for `tp`, in order: a jump between them is a real
+        hole (the client skipped it), as is a jump from the position of the last seek."""
+        next_offset = self._fetch_next.get(tp)
+        for offset in offsets:
+            if next_offset is not None and offset > next_offset:
+                self._holes.setdefault(tp, []).append((next_offset, offset))
+            next_offset = offset + 1
+        if next_offset is not None:
+            self._fetch_next[tp] = next_offset
+
+    def on_seek(self, tp: Hashable, offset: int | None) -> None:
+        """The client will fetch `tp` from `offset` next (None: from where it does not say)."""
+        if offset is None:
+            self._fetch_next.pop(tp, None)
+        else:
+            self._fetch_next[tp] = offset
+
+    def on_committed(self, tp: Hashable, offset: int | None) -> None:
+        """Processing of a newly assigned partition starts at its committed offset."""
+        if offset is not None:
+            self._expected.setdefault(tp, offset)
+
+    def admit(self, tp: Hashable, offset: int) -> Verdict:
+        expected = self._expected.get(tp)
+        if expected is not None and offset < expected:
+            return Verdict.DUPLICATE
+        if expected is None or offset == expected or self._all_holes(tp, expected, offset):
+            self._expected[tp] = offset + 1
+            self._refetching.pop(tp, None)
+            holes = self._holes.get(tp)
+            if holes:
+                self._holes[tp] = [h for h in holes if h[1] > offset]
+            return Verdict.PROCESS
+        return Verdict.MISSING
+
+    def needs_seek(self, tp: Hashable) -> int | None:
+        """After MISSING: the offset to seek to, or None if that seek is already under way
+        (records buffered past the loss come next and are MISSING too; one seek brings them
+        all again)."""
+        expected = self._expected.get(tp)
+        if expected is None or self._refetching.get(tp) == expected:
+            return None
+        self._refetching[tp] = expected
+        return expected
+
+    def take_refetch(self, tp: Hashable) -> int | None:
+        """A fetched batch of `tp` arrived: if a seek was asked for, the offset it went to —
+        the caller lets records from there through faust's `_read_offset` filter. A loss seen
+        after this asks for a new seek."""
+        return self._refetching.pop(tp, None)
+
+    def stalled(self) -> dict[Hashable, int]:
+        """Partitions to fetch again, with the offset to seek to: the client fetched past the
+        expected offset, yet nothing was admitted since the last call. A loss at the end of
+        a partition shows no later record to give it away; this is called on a timer."""
+        stalled = {}
+        for tp, expected in self._expected.items():
+            fetched = self._fetch_next.get(tp)
+            if (
+                fetched is not None
+                and fetched > expected
+                and self._last_check.get(tp) == expected
+                and not self._all_holes(tp, expected, fetched)
+            ):
+                stalled[tp] = expected
+        self._last_check = dict(self._expected)
+        return stalled
+
+    def forget(self, tps: Iterable[Hashable]) -> None:
+        """Partitions revoked: a new assignment starts again from the committed offset."""
+        for tp in tps:
+            self._expected.pop(tp, None)
+            self._fetch_next.pop(tp, None)
+            self._holes.pop(tp, None)
+            self._refetching.pop(tp, None)
+            self._last_check.pop(tp, None)
+
+    def _all_holes(self, tp: Hashable, start: int, end: int) -> bool:
+        """Is every offset in [start, end) inside a hole the client skipped?"""
+        for hole_start, hole_end in sorted(self._holes.get(tp, ())):
+            if hole_start <= start < hole_end:
+                start = hole_end
+            if start >= end:
+                return True
+        return start >= end
