@@ -148,8 +148,9 @@ async def admit(event: faust.EventT) -> bool:
     if verdict is Verdict.MISSING:
         expected = guard.needs_seek(message.tp)
         if expected is not None:
-            log.warning(
-                "%s[%d]: got offset %d but %d was never delivered; fetching again from %d",
+            log.info(
+                "%s[%d]: got offset %d, expected %d; fetching again from %d in case records "
+                "were lost on the way",
                 message.topic,
                 message.partition,
                 message.offset,
@@ -256,6 +257,13 @@ class GatedConsumer(aiokafka_driver.Consumer):
         guard.forget(revoked)
         await super().on_partitions_revoked(revoked)
 
+    async def on_partitions_assigned(self, assigned: Set[TP], generation_id: int = 0) -> None:
+        # again: an event still in flight at revocation may have recorded a position since;
+        # the new generation starts from the committed offsets only
+        gate.forget(assigned)
+        guard.forget(assigned)
+        await super().on_partitions_assigned(assigned, generation_id)
+
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         records = await super()._getmany(active_partitions, timeout)
         for tp, batch in records.items():
@@ -275,6 +283,21 @@ class GatedConsumer(aiokafka_driver.Consumer):
         for tp, offset in partitions.items():
             guard.on_seek(tp, offset)
         await super().seek_wait(partitions)
+
+    async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
+        """Where table recovery stops reading a changelog partition.
+
+        Under exactly-once faust asks aiokafka for the partition's last stable offset, which
+        aiokafka only learns from a fetch; on a partition not fetched yet it answers None, and
+        faust then "recovers" nothing — a worker taking a partition over (or restarting after
+        a crash, streams/local_state.py) started with an empty table. A ListOffsets request
+        under read_committed returns the last stable offset from the broker.
+        """
+        if not self.in_transaction:
+            return await super().highwaters(*partitions)
+        thread: Any = self._thread  # faust's consumer thread: its client lives on that loop
+        ends = await thread.call_thread(thread._ensure_consumer().end_offsets, list(partitions))
+        return dict(ends)
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
