@@ -49,7 +49,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, HeadersArg, RecordMetadata
 from faust.types.transports import TransportT
 
-from streams import local_state
+from streams import fetch_loop, local_state
 from streams.offset_guard import OffsetGuard, Verdict
 
 
@@ -157,8 +157,14 @@ async def admit(event: faust.EventT) -> bool:
                 expected,
                 expected,
             )
-            await event.app.consumer.seek(message.tp, expected)
+            await _seek(event.app, message.tp, expected)
     return verdict is Verdict.PROCESS
+
+
+async def _seek(app: AppT, tp: TP, offset: int) -> None:
+    # seek_wait runs on the consumer's own thread and event loop (faust's `seek` would call
+    # aiokafka from this one), and lets the records from `offset` through `_read_offset`
+    await app.consumer.seek_wait({tp: offset})
 
 
 async def refetch_stalled(app: AppT) -> None:
@@ -168,7 +174,7 @@ async def refetch_stalled(app: AppT) -> None:
     for tp, offset in guard.stalled().items():
         if tp in assignment:
             log.warning("%s: no progress past offset %d; fetching again from there", tp, offset)
-            await app.consumer.seek(tp, offset)
+            await _seek(app, tp, offset)
 
 
 def _transactional_id(app: AppT, tp: TP) -> str:
@@ -263,6 +269,10 @@ class GatedConsumer(aiokafka_driver.Consumer):
         gate.forget(assigned)
         guard.forget(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        async for tp, message in fetch_loop.getmany(self, timeout):
+            yield tp, message
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         records = await super()._getmany(active_partitions, timeout)

@@ -1,0 +1,49 @@
+"""faust's `Consumer.getmany`, without losing records it does not deliver.
+
+faust-streaming 0.15 hands a fetched batch on record by record, and stops half-way when flow
+control is suspended or the consumer generation changes; it also skips records of partitions
+that are not active at that moment. The client's position is already past all of them, so they
+are gone — for stream partitions until some later seek, for table changelogs during recovery for
+good: recovery then ends early ("Aborted tx until highwater") with part of a table missing, and
+the hub treats synced customers as prospects. A crash test hit both.
+
+Here every partition with records left over is sought back to its first record not handed on,
+which also lets that record through faust's `_read_offset` filter (`seek_wait`). When the
+consumer generation changed, the rebalance that follows seeks every partition itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from faust.types import TP
+
+
+async def getmany(consumer: Any, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+    """`consumer` is faust's Consumer (its private fetch state is what this replaces)."""
+    records, active_partitions = await consumer._wait_next_records(timeout)
+    generation_id = consumer.app.consumer_generation_id
+    if records is None or consumer.should_stop:
+        return
+    left_over: dict[TP, int] = {}  # partition → first offset not handed on
+    for tp, record in consumer.scheduler.iterate(records):
+        if tp in left_over:
+            continue  # in order: nothing after a record held back
+        deliverable = (
+            consumer.flow_active
+            and consumer.app.consumer_generation_id == generation_id
+            and (
+                active_partitions is None
+                or tp in active_partitions
+                or tp in consumer._buffered_partitions
+            )
+        )
+        if not deliverable:
+            left_over[tp] = record.offset
+            continue
+        consumer.app.monitor.track_tp_end_offset(tp, consumer.highwater(tp))
+        yield tp, consumer._to_message(tp, record)
+    if left_over and consumer.app.consumer_generation_id == generation_id:
+        assigned = consumer.assignment()
+        await consumer.seek_wait({tp: o for tp, o in left_over.items() if tp in assigned})
