@@ -30,7 +30,8 @@ handlers finished* (`CommitGate.processed`), not one derived from faust's acks: 
 events it skips without processing (fetched under an older consumer generation, or while flow
 control is suspended for a rebalance). And an event is handed to a handler only in offset order
 with nothing missing before it (`admit`, streams/offset_guard.py), because faust can lose
-fetched records on the way to the agent. Local table state left by a crash is discarded at
+fetched records on the way to the agent (the fetch loop, streams/fetch_loop.py, no longer does;
+the guard is the safety net). Local table state left by a crash is discarded at
 start (streams/local_state.py). Lost fetched records cost whole ranges of Siebel edits in a
 crash test; the other two can lose updates the same way.
 """
