@@ -64,8 +64,8 @@ class _InFlight:
 
     @contextmanager
     def track(self) -> Iterator[None]:
-        # synchronous on the way out: faust acks an event right after its handler returns,
-        # before a waiting commit gets to run, so the commit sees that event's offset
+        # nothing awaited on the way out: a commit waiting for idle runs only after the event
+        # has left the block, with its position (`processed`, recorded inside it) in place
         self.count += 1
         self.idle.clear()
         try:
