@@ -272,23 +272,8 @@ class GatedConsumer(aiokafka_driver.Consumer):
         await super().on_partitions_assigned(assigned, generation_id)
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
-        async for tp, message in fetch_loop.getmany(self, timeout):
+        async for tp, message in fetch_loop.getmany(self, timeout, guard):
             yield tp, message
-
-    async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
-        records = await super()._getmany(active_partitions, timeout)
-        for tp, batch in records.items():
-            guard.on_fetched(tp, (record.offset for record in batch))
-            refetch = guard.take_refetch(tp)
-            if refetch is not None:
-                # faust drops records below the highest offset it ever delivered; these are
-                # the ones it lost, asked for again
-                self._read_offset[tp] = refetch
-        return records
-
-    async def _seek(self, partition: TP, offset: int) -> None:
-        guard.on_seek(partition, offset)
-        await super()._seek(partition, offset)
 
     async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
         for tp, offset in partitions.items():

@@ -10,6 +10,10 @@ the hub treats synced customers as prospects. A crash test hit both.
 Here every partition with records left over is sought back to its first record not handed on,
 which also lets that record through faust's `_read_offset` filter (`seek_wait`). When the
 consumer generation changed, the rebalance that follows seeks every partition itself.
+
+Every fetched batch is also shown to the offset guard (streams/offset_guard.py) before anything
+is handed on: the offsets the client skipped are the real holes, and a batch fetched again at
+the guard's request is let through `_read_offset`.
 """
 
 from __future__ import annotations
@@ -19,13 +23,24 @@ from typing import Any
 
 from faust.types import TP
 
+from streams.offset_guard import OffsetGuard
 
-async def getmany(consumer: Any, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+
+async def getmany(
+    consumer: Any, timeout: float, guard: OffsetGuard
+) -> AsyncIterator[tuple[TP, Any]]:
     """`consumer` is faust's Consumer (its private fetch state is what this replaces)."""
     records, active_partitions = await consumer._wait_next_records(timeout)
     generation_id = consumer.app.consumer_generation_id
     if records is None or consumer.should_stop:
         return
+    for tp, batch in records.items():
+        guard.on_fetched(tp, (record.offset for record in batch))
+        refetch = guard.take_refetch(tp)
+        if refetch is not None:
+            # faust drops records below the highest offset it ever delivered; these are the
+            # ones it lost, asked for again
+            consumer._read_offset[tp] = refetch
     left_over: dict[TP, int] = {}  # partition → first offset not handed on
     for tp, record in consumer.scheduler.iterate(records):
         if tp in left_over:
