@@ -22,7 +22,7 @@ from typing import Any
 import faust
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from streams import dead_letter, eos
+from streams import dead_letter
 from streams.avro_codec import CommandSerializer, subject_for
 from streams.broker_auth import broker_credentials
 from streams.core.codes import CodeMaps
@@ -35,8 +35,9 @@ from streams.core.routing import route
 from streams.core.source_config import SourceConfig
 from streams.dead_letter import Coordinates
 from streams.errors import InputError
+from streams.exactly_once import App, check_copartitioned, process_stream
 from streams.settings import Settings
-from streams.topology import internal_topic_names, source_topic_names
+from streams.topology import internal_topic_names, partition_counts, source_topic_names
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,15 @@ stats: Counter[str] = Counter()
 held_accounts: set[str] = set()
 _EMPTY = CustomerState().to_json()
 
-app = eos.App(
+
+def _check_partitions() -> None:
+    """Refuse to start on topics of different partition counts (exactly_once/partitions.py)."""
+    check_copartitioned(partition_counts(settings, source_config), settings.partitions)
+
+
+app = App(
     settings.app_id,
+    before_start=_check_partitions,
     broker=f"kafka://{settings.kafka_bootstrap_servers}",
     broker_credentials=broker_credentials(settings),
     store="rocksdb://",
@@ -90,6 +98,8 @@ dlq_topic = _raw_topic(settings.dlq_topic)
 hub_table = app.Table("hub", default=None, partitions=settings.partitions)
 orders_table = app.Table("orders", default=None, partitions=settings.partitions)
 refs_table = app.Table("refs", default=None, partitions=settings.partitions)
+# the offset guard tracks the partitions agents read, not the changelogs tables read
+app.eos.guard.watch([*source_topic_names(settings, source_config), *internal.values()])
 
 _serializer: CommandSerializer | None = None
 Handler = Callable[[faust.EventT], Awaitable[None]]
@@ -133,6 +143,26 @@ def _json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, default=str).encode()
 
 
+class _Origin:
+    """Headers naming where an output comes from: the input record and the output's index.
+
+    Each input is processed once, so no two committed records carry the same origin; the fault
+    harness (tests/reliability/) checks exactly that on every internal topic and the commands.
+    """
+
+    def __init__(self, event: faust.EventT) -> None:
+        message = event.message
+        self._prefix = f"{message.topic}:{message.partition}:{message.offset}:"
+        self._n = 0
+
+    def __call__(self) -> list[tuple[str, bytes]]:
+        self._n += 1
+        return [(ORIGIN_HEADER, f"{self._prefix}{self._n}".encode())]
+
+
+ORIGIN_HEADER = "x-sync-origin"
+
+
 async def _dead_letter(reason: str, exc: BaseException, event: faust.EventT) -> None:
     at = _coordinates(event)
     log.warning("dead letter %s from %s: %s", reason, at, exc)
@@ -147,26 +177,19 @@ async def check_schema_registered() -> None:
 
 
 async def _each(stream: faust.StreamT, handle: Handler) -> None:
-    """Run `handle` per event; whatever it raises dead-letters that event, never the worker."""
-    async for event in stream.events():
-        if not await eos.admit(event):  # a duplicate, or faust lost records before it
-            continue
-        async with eos.gate.processing():  # a commit never splits an event (streams/eos.py)
-            try:
-                await handle(event)
-            except Exception as exc:
-                log.exception("processing %s failed", _coordinates(event))
-                await _dead_letter("PROCESSING_FAILED", exc, event)
-            message = event.message
-            # the position a commit takes (streams/eos.py); an event of an older consumer
-            # generation is processed again after the rebalance's seek, so it moves nothing
-            if message.generation_id == app.consumer_generation_id:
-                eos.gate.processed(message.tp, message.offset)
+    """Run `handle` per event, exactly once; bad input is dead-lettered, anything else stops
+    the worker without committing past the event (streams/exactly_once/runtime.py)."""
+
+    async def on_bad_input(exc: Exception, event: faust.EventT) -> None:
+        log.warning("processing %s failed on its content", _coordinates(event), exc_info=exc)
+        await _dead_letter("PROCESSING_FAILED", exc, event)
+
+    await process_stream(stream, handle, on_bad_input)
 
 
 @app.timer(interval=10.0)  # two looks without progress: 10-20 s after a loss at the end
 async def refetch_stalled() -> None:
-    await eos.refetch_stalled(app)
+    await app.eos.refetch_stalled()
 
 
 @app.agent(source_topic)
@@ -191,6 +214,7 @@ async def hub(stream: faust.StreamT) -> None:
 
 async def _normalise(event: faust.EventT) -> None:
     """Debezium envelope → typed change → messages for the agents that own the rows."""
+    origin = _Origin(event)
     stats["events_in"] += 1
     message = event.message
     try:
@@ -205,13 +229,17 @@ async def _normalise(event: faust.EventT) -> None:
     for r in routed:
         body = {"entity": r.entity, "row_id": r.row_id, "row": r.row, "source": position}
         if r.agent == "orders":
-            await orders_topic.send(key=r.key.encode(), value=_json(body))
+            await orders_topic.send(key=r.key.encode(), value=_json(body), headers=origin())
         elif r.agent == "hub":
             # the wire form of a RowEvent (streams.core.events.hub_event_to_json)
-            await hub_topic.send(key=r.key.encode(), value=_json({"kind": "row", **body}))
+            await hub_topic.send(
+                key=r.key.encode(), value=_json({"kind": "row", **body}), headers=origin()
+            )
         else:
             ref_key = f"{r.entity}:{r.key}".encode()
-            await refs_topic.send(key=ref_key, value=_json({"type": "row", **body}))
+            await refs_topic.send(
+                key=ref_key, value=_json({"type": "row", **body}), headers=origin()
+            )
 
 
 async def _before_state_write(outputs: list[Awaitable[Any]]) -> None:
@@ -229,6 +257,7 @@ async def _before_state_write(outputs: list[Awaitable[Any]]) -> None:
 
 
 async def _orders(event: faust.EventT) -> None:
+    origin = _Origin(event)
     order_id = _key(event)
     body = _body(event)
     state = OrderState.from_json(orders_table.get(order_id) or {})
@@ -241,7 +270,9 @@ async def _orders(event: faust.EventT) -> None:
         settings.trigger_statuses,
     )
     outputs = [
-        await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(request)))
+        await hub_topic.send(
+            key=account_id.encode(), value=_json(hub_event_to_json(request)), headers=origin()
+        )
         for account_id, request in requests
     ]
     await _before_state_write(outputs)
@@ -249,6 +280,7 @@ async def _orders(event: faust.EventT) -> None:
 
 
 async def _references(event: faust.EventT) -> None:
+    origin = _Origin(event)
     ref_key = _key(event)
     body = _body(event)
     entity, _, ref_id = ref_key.partition(":")
@@ -259,7 +291,9 @@ async def _references(event: faust.EventT) -> None:
         sub = Subscription(entity, ref_id, body["account_id"], bool(body["active"]))
         state, answers = apply_subscription(state, sub)
     outputs = [
-        await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(answer)))
+        await hub_topic.send(
+            key=account_id.encode(), value=_json(hub_event_to_json(answer)), headers=origin()
+        )
         for account_id, answer in answers
     ]
     await _before_state_write(outputs)
@@ -267,6 +301,7 @@ async def _references(event: faust.EventT) -> None:
 
 
 async def _hub(event: faust.EventT) -> None:
+    origin = _Origin(event)
     account_id = _key(event)
     try:
         hub_event = hub_event_from_json(_body(event))
@@ -278,12 +313,14 @@ async def _hub(event: faust.EventT) -> None:
     outputs = []
     for command in outcome.commands:
         payload = command_serializer()(command)
-        outputs.append(await commands_topic.send(key=account_id.encode(), value=payload))
+        outputs.append(
+            await commands_topic.send(key=account_id.encode(), value=payload, headers=origin())
+        )
         stats[command["command_type"]] += 1
     for sub in outcome.subscriptions:
         body = {"type": "subscription", "account_id": account_id, "active": sub.active}
         ref_key = f"{sub.entity}:{sub.ref_id}".encode()
-        outputs.append(await refs_topic.send(key=ref_key, value=_json(body)))
+        outputs.append(await refs_topic.send(key=ref_key, value=_json(body), headers=origin()))
     for alert in outcome.alerts:
         stats["alerts"] += 1
         record = dead_letter.alert_record(

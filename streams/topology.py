@@ -29,6 +29,19 @@ def changelog_topic_names(settings: Settings) -> list[str]:
     return [f"{settings.app_id}-{table}-changelog" for table in ("hub", "orders", "refs")]
 
 
+def partition_counts(settings: Settings, config: SourceConfig) -> dict[str, int | None]:
+    """Topic → partition count (None: missing) of every topic the app consumes or keeps state
+    in; all must agree (streams/exactly_once/partitions.py)."""
+    names = [
+        *source_topic_names(settings, config),
+        *internal_topic_names(settings).values(),
+        *changelog_topic_names(settings),
+    ]
+    admin = AdminClient(settings.kafka_client_config())
+    topics = admin.list_topics(timeout=10).topics
+    return {n: len(topics[n].partitions) if n in topics else None for n in names}
+
+
 def create_topics(settings: Settings, config: SourceConfig) -> list[str]:
     """Create what is missing; returns the names created."""
     admin = AdminClient(settings.kafka_client_config())

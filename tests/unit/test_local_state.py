@@ -1,10 +1,10 @@
-"""Local table state survives a clean stop only (streams/local_state.py)."""
+"""Local table state survives a clean stop only (streams/exactly_once/local_state.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from streams.local_state import MARKER, discard_if_unclean, mark_clean
+from streams.exactly_once.local_state import MARKER, discard_if_unclean, mark_clean
 
 
 def _stores(tabledir: Path) -> None:

@@ -1,5 +1,5 @@
-"""The offset guard of streams/offset_guard.py: every record once, in order, despite faust's
-lost records."""
+"""The offset guard (streams/exactly_once/offset_guard.py): every record once, in order,
+despite faust's lost records."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.offset_guard import OffsetGuard, Verdict
+from streams.exactly_once.offset_guard import OffsetGuard, Verdict
 
 TP = ("siebel.siebel.s_org_ext", 0)
 
@@ -153,7 +153,7 @@ def test_whatever_faust_loses_every_record_is_processed_once_in_order(
                 target = guard.needs_seek(TP)
                 if target is not None:
                     faust.seek(target)
-        for target in guard.stalled().values():  # the timer of streams/eos.py
+        for target in guard.stalled().values():  # the timer of streams/exactly_once/runtime.py
             faust.seek(target)
     assert processed == log
 

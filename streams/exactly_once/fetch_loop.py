@@ -11,7 +11,7 @@ Here every partition with records left over is sought back to its first record n
 which also lets that record through faust's `_read_offset` filter (`seek_wait`). When the
 consumer generation changed, the rebalance that follows seeks every partition itself.
 
-Every fetched batch is also shown to the offset guard (streams/offset_guard.py) before anything
+Every fetched batch is also shown to the offset guard (offset_guard.py) before anything
 is handed on: the offsets the client skipped are the real holes, and a batch fetched again at
 the guard's request is let through `_read_offset`.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.offset_guard import OffsetGuard
+from streams.exactly_once.offset_guard import OffsetGuard
 
 
 async def getmany(

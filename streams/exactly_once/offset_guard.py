@@ -14,6 +14,11 @@ skipped while fetching (transaction markers, aborted records, compacted-away rec
 in the raw fetched batches. Anything else is a record lost on the way: the caller seeks the
 partition back to the expected offset and the records come again. Duplicates (offsets already
 processed, which come again after a seek) are skipped.
+
+Only the partitions of the topics agents consume are tracked (`watch`): a standby or recovering
+changelog partition is fetched but never admitted, and its holes would pile up until the next
+rebalance. A partition keeps at most `MAX_HOLES` holes in any case (the oldest go first; losing
+one costs a needless re-fetch, never a record).
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ class Verdict(Enum):
     MISSING = "missing"  # records before it were lost: seek back, skip it for now
 
 
+MAX_HOLES = 10_000
+
+
 class OffsetGuard:
     def __init__(self) -> None:
+        self._watched: frozenset[str] | None = None
         self._expected: dict[Hashable, int] = {}
         self._fetch_next: dict[Hashable, int] = {}
         self._holes: dict[Hashable, list[tuple[int, int]]] = {}
@@ -39,16 +48,33 @@ class OffsetGuard:
     def expected(self, tp: Hashable) -> int | None:
         return self._expected.get(tp)
 
+    def watch(self, topics: Iterable[str]) -> None:
+        """Track only partitions of these topics (unset: every partition)."""
+        self._watched = frozenset(topics)
+
+    def watches(self, tp: Hashable) -> bool:
+        topic = getattr(tp, "topic", None)
+        return self._watched is None or topic is None or topic in self._watched
+
     def on_fetched(self, tp: Hashable, offsets: Iterable[int]) -> None:
         """Offsets the Kafka client returned for `tp`, in order: a jump between them is a real
         hole (the client skipped it), as is a jump from the position of the last seek."""
+        if not self.watches(tp):
+            return
         next_offset = self._fetch_next.get(tp)
         for offset in offsets:
             if next_offset is not None and offset > next_offset:
-                self._holes.setdefault(tp, []).append((next_offset, offset))
+                holes = self._holes.setdefault(tp, [])
+                holes.append((next_offset, offset))
+                if len(holes) > MAX_HOLES:
+                    del holes[: len(holes) - MAX_HOLES]
             next_offset = offset + 1
         if next_offset is not None:
             self._fetch_next[tp] = next_offset
+
+    def tracked(self) -> int:
+        """How many holes are kept, over all partitions (memory, for tests and metrics)."""
+        return sum(len(h) for h in self._holes.values())
 
     def on_seek(self, tp: Hashable, offset: int | None) -> None:
         """The client will fetch `tp` from `offset` next (None: from where it does not say)."""

@@ -1,0 +1,165 @@
+"""faust's aiokafka Consumer with commits through the gate, rebalances committed before the
+partitions are given up, and the fixes to fetching and table recovery (faust-streaming 0.15.3).
+
+Replaced faust methods (faust/transport/consumer.py, faust/transport/drivers/aiokafka.py):
+`force_commit`, `_new_offset`, `_filter_tps_with_pending_acks`, `getmany`, `seek_wait`,
+`seek_to_committed`, `highwaters`, `on_partitions_revoked`, `on_partitions_assigned`,
+`on_stop`; each override says what it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator, Mapping, Set
+from typing import Any
+
+from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types import TP
+
+from streams.exactly_once import fetch_loop, local_state
+from streams.exactly_once.transactions import EventTransactions, StrictProducer, runtime
+
+log = logging.getLogger(__name__)
+
+
+class GatedConsumer(aiokafka_driver.Consumer):
+    async def on_stop(self) -> None:
+        """faust's final commit, then the clean-stop marker — only if that commit succeeded,
+        nothing failed before it and no transaction still holds records."""
+        await super().on_stop()
+        if not self.in_transaction:
+            return
+        rt = runtime(self.app)
+        producer: StrictProducer = self.app.producer  # type: ignore[assignment]
+        busy = [tid for tid, holds in producer.open_transactions().items() if holds]
+        if rt.failure is not None or self.app.crashed or busy or rt.gate.pending():
+            log.warning(
+                "stopping without a clean commit (failure=%r, open transactions=%s): local "
+                "tables are rebuilt from the changelogs at the next start",
+                rt.failure,
+                busy,
+            )
+            return
+        local_state.mark_clean(self.app.conf.tabledir)
+
+    async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        rt = runtime(self.app)
+        if rt.failure is not None:
+            return False  # the worker is stopping; what is open is aborted, never committed
+        if not self.in_transaction:
+            # at-least-once: faust flushes the producer but gives up on its table-write buffer
+            # after 0.1 s; an offset committed before its event's changelog record is sent
+            # leaves another worker that takes the partition over with older state
+            await self._drain_table_writes()
+            return bool(await super().force_commit(topics, start_new_transaction))
+        async with rt.gate.committing():
+            await self._drain_table_writes()
+            return bool(await super().force_commit(topics, start_new_transaction))
+
+    async def _drain_table_writes(self) -> None:
+        """Table writes are buffered (send_soon) and sent by a background task; they must be
+        in the transaction that commits the offsets of the events that made them, and none may
+        reach a producer while it commits (aiokafka refuses sends then). faust's own
+        buffer.flush() gives up after 0.1 s, so drain here, then wait for the task's send."""
+        rt = runtime(self.app)
+        buffer: Any = self.app.producer.buffer  # faust's ProducerBuffer; its internals
+        while True:
+            while buffer.size:
+                rt.kill_point("commit.table_drain")
+                await buffer._send_pending(buffer.pending.get_nowait())
+                buffer.message_sent.set()
+            await rt.gate.background_idle()
+            if not buffer.size:
+                return
+
+    async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+        """Kafka Streams' revoke: everything processed so far is committed before a partition
+        is given up — faust's own revoke handling commits what its acks allow; what is left
+        (positions faust skipped) is committed here, and no transaction is begun until the new
+        assignment. A partition this worker keeps then starts clean, and one that moves leaves
+        nothing open behind. Under eager rebalancing every partition is revoked each time."""
+        rt = runtime(self.app)
+        await super().on_partitions_revoked(revoked)
+        rt.kill_point("revoke")
+        if rt.failure is None:
+            async with rt.gate.committing():
+                if self.in_transaction:
+                    await self._drain_table_writes()
+                    transactions: EventTransactions = self.transactions  # type: ignore[assignment]
+                    try:
+                        await transactions.end_all(rt.gate.pending())
+                    except Exception as exc:  # noqa: BLE001 - infrastructure: stop the worker
+                        await rt.fail(exc, "revoke")
+                rt.gate.suspend()  # until the new assignment is in place
+        rt.gate.forget()
+        rt.guard.forget(revoked)
+
+    async def on_partitions_assigned(self, assigned: Set[TP], generation_id: int = 0) -> None:
+        rt = runtime(self.app)
+        # an event still in flight at revocation may have recorded a position since; the new
+        # generation starts from the committed offsets only
+        rt.gate.forget()
+        rt.guard.forget(assigned)
+        await super().on_partitions_assigned(assigned, generation_id)
+        rt.gate.resume()
+
+    def _filter_tps_with_pending_acks(self, topics: Any = None) -> Iterator[TP]:
+        """faust lists the partitions with acks; the ones to commit are those with a position."""
+        for tp in rt_positions(self):
+            if topics is None or tp in topics or tp.topic in topics:
+                yield tp
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """One past the last event a handler finished (streams/exactly_once/gate.py), under both
+        guarantees.
+
+        faust's own rule (the end of the first run of consecutive acked offsets, holes filled
+        from gaps it noticed while fetching) lags badly on transactional input, and it counts
+        events faust acked without processing them (older consumer generation, flow control
+        suspended). faust's ack bookkeeping is reset here so it cannot grow.
+        """
+        self._acked[tp].clear()
+        self._acked_index[tp].clear()
+        self._gap[tp].clear()
+        position = runtime(self.app).gate.position(tp)
+        committed = self._committed_offset[tp]
+        if position is None or (committed is not None and position <= committed):
+            return None
+        return position
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        async for tp, message in fetch_loop.getmany(self, timeout, runtime(self.app).guard):
+            yield tp, message
+
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        guard = runtime(self.app).guard
+        for tp, offset in partitions.items():
+            guard.on_seek(tp, offset)
+        await super().seek_wait(partitions)
+
+    async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
+        """Where table recovery stops reading a changelog partition.
+
+        Under exactly-once faust asks aiokafka for the partition's last stable offset, which
+        aiokafka only learns from a fetch; on a partition not fetched yet it answers None, and
+        faust then "recovers" nothing. A ListOffsets request under read_committed returns the
+        last stable offset from the broker.
+        """
+        runtime(self.app).kill_point("recovery")
+        if not self.in_transaction:
+            return await super().highwaters(*partitions)
+        thread: Any = self._thread  # faust's consumer thread: its client lives on that loop
+        ends = await thread.call_thread(thread._ensure_consumer().end_offsets, list(partitions))
+        return dict(ends)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        guard = runtime(self.app).guard
+        for tp, offset in committed.items():
+            guard.on_seek(tp, offset)
+            guard.on_committed(tp, offset)
+        return committed
+
+
+def rt_positions(consumer: Any) -> list[TP]:
+    return list(runtime(consumer.app).gate.pending())
