@@ -143,6 +143,9 @@ def _json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, default=str).encode()
 
 
+ORIGIN_HEADER = "x-sync-origin"
+
+
 class _Origin:
     """Headers naming where an output comes from: the input record and the output's index.
 
@@ -160,15 +163,13 @@ class _Origin:
         return [(ORIGIN_HEADER, f"{self._prefix}{self._n}".encode())]
 
 
-ORIGIN_HEADER = "x-sync-origin"
-
-
 async def _dead_letter(reason: str, exc: BaseException, event: faust.EventT) -> None:
     at = _coordinates(event)
     log.warning("dead letter %s from %s: %s", reason, at, exc)
     stats["dead_letters"] += 1
     record = dead_letter.dead_letter(reason, exc, at, event.message.key, event.message.value)
-    await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+    origin = [(ORIGIN_HEADER, f"{at.topic}:{at.partition}:{at.offset}:dlq".encode())]
+    await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record), headers=origin)
 
 
 @app.task
@@ -327,7 +328,9 @@ async def _hub(event: faust.EventT) -> None:
             alert, _coordinates(event), event.message.key, event.message.value
         )
         outputs.append(
-            await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record))
+            await dlq_topic.send(
+                key=event.message.key, value=dead_letter.encode(record), headers=origin()
+            )
         )
     await _before_state_write(outputs)
     hub_table[account_id] = outcome.state.to_json()

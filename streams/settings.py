@@ -102,11 +102,10 @@ class Settings:
     partitions: int = 4
     commands_topic: str = "ccb.customer.commands"
     dlq_topic: str = "siebel-ccb-sync.dlq"
-    # at_least_once by default: exactly_once (streams/eos.py, which fixes faust's stall) passes
-    # every pipeline test, but a worker killed mid-stream has still lost updates on restart in
-    # one test run of several (README, "Processing guarantee"). Losing an update is worse than
-    # re-sending one: under at_least_once a reprocessed event is skipped by its log position
-    # or re-sent with the same command_id (R9).
+    # exactly_once by default (streams/exactly_once/): every command once, for any number of
+    # workers, through crashes, rebalances and zombies (tests/reliability/). at_least_once is
+    # faster per event and may send a command again after a crash — the same command, with the
+    # same command_id (R9), never a different one and never a gap.
     processing_guarantee: ProcessingGuarantee = "exactly_once"
     # How often offsets (and, under exactly_once, transactions) are committed. Under
     # exactly_once it is also the latency of each hop, since read_committed readers see a

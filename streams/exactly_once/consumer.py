@@ -88,6 +88,9 @@ class GatedConsumer(aiokafka_driver.Consumer):
                     transactions: EventTransactions = self.transactions  # type: ignore[assignment]
                     try:
                         await transactions.end_all(rt.gate.pending())
+                        # each assigned partition's producer starts anew (InitProducerId): one
+                        # fenced while this worker stalled is not used again
+                        await self.app.producer.stop_all_transactions()  # type: ignore[attr-defined]
                     except Exception as exc:  # noqa: BLE001 - infrastructure: stop the worker
                         await rt.fail(exc, "revoke")
                 rt.gate.suspend()  # until the new assignment is in place

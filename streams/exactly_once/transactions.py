@@ -136,6 +136,10 @@ class StrictProducer(aiokafka_driver.Producer):
             await _abort(producer, transactional_id)
         await producer.stop()
 
+    async def stop_all_transactions(self) -> None:
+        for tid in list(self._transaction_producers):
+            await self.stop_transaction(tid)
+
     async def abort_all(self) -> None:
         """Best effort, after a failure: end every open transaction so read_committed readers
         are not blocked until it times out (the next owner's InitProducerId also aborts it)."""

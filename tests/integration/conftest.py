@@ -23,7 +23,7 @@ from streams.settings import Settings
 from tests.conftest import ROOT
 
 
-def _stack_env() -> dict[str, str]:
+def stack_env() -> dict[str, str]:
     env_file = Path(os.environ.get("STACK_HOME", ROOT / ".stack")) / "env"
     if not env_file.exists():
         pytest.fail(f"{env_file} not found: the stack is not up (run `make stack-up`)")
@@ -37,7 +37,7 @@ def _stack_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings.from_env(_stack_env())
+    return Settings.from_env(stack_env())
 
 
 @pytest.fixture(scope="session")

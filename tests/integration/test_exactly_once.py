@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.integration.conftest import _stack_env
+from tests.integration.conftest import stack_env
 from tests.integration.pipeline import Outputs, Siebel, new_id, running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.crash_recovery]
@@ -48,7 +48,7 @@ def test_workers_killed_mid_stream_lose_no_edit(
     pg: psycopg.Connection, tmp_path: Path, guarantee: str
 ) -> None:
     # A dead member leaves the group after the session timeout; 10 s keeps the test short.
-    base = {**_stack_env(), "BROKER_SESSION_TIMEOUT": "10", "SYNC_PROCESSING_GUARANTEE": guarantee}
+    base = {**stack_env(), "BROKER_SESSION_TIMEOUT": "10", "SYNC_PROCESSING_GUARANTEE": guarantee}
     tag = uuid.uuid4().hex[:8]
     siebel = Siebel(pg)
     with running_worker(base, tmp_path, tag) as worker:

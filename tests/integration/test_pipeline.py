@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.integration.conftest import _stack_env
+from tests.integration.conftest import stack_env
 from tests.integration.pipeline import (
     Outputs,
     Siebel,
@@ -26,7 +26,7 @@ QUIET_S = 6.0  # how long "nothing more arrives" is watched after a sentinel has
 
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
-    with running_worker(_stack_env(), Path(tmp_path_factory.mktemp("worker"))) as w:
+    with running_worker(stack_env(), Path(tmp_path_factory.mktemp("worker"))) as w:
         yield w
 
 

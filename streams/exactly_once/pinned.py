@@ -1,0 +1,128 @@
+"""The faust-streaming and aiokafka internals this package relies on, pinned.
+
+`OVERRIDDEN` are faust methods replaced or extended here, and the faust methods whose behaviour
+the replacements assume (e.g. that faust's revoke handling commits before ours runs); each is
+pinned by a hash of its source, so an upgrade that changes one fails `make unit`
+(tests/unit/test_pinned_internals.py) instead of silently breaking exactly-once. `PRIVATE` are
+private attributes read or called; each must still exist. Versions: faust-streaming 0.15.3,
+aiokafka 0.14.0 (both pinned in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from typing import Any
+
+# "module:Class.method" → first 16 hex digits of sha256 of inspect.getsource()
+OVERRIDDEN: dict[str, str] = {
+    # replaced in consumer.py
+    "faust.transport.consumer:Consumer.force_commit": "cc094614d22c70fb",
+    "faust.transport.consumer:Consumer._new_offset": "1d2c7ea89a7ad4f1",
+    "faust.transport.consumer:Consumer._filter_tps_with_pending_acks": "f6f9239774234e7e",
+    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
+    "faust.transport.consumer:Consumer.on_partitions_revoked": "d04b7ae72c6fc206",
+    "faust.transport.consumer:Consumer.on_partitions_assigned": "29ce96596f05a18c",
+    "faust.transport.consumer:Consumer.on_stop": "45b1d2210ce2b526",
+    "faust.transport.consumer:ThreadDelegateConsumer.seek_wait": "e9db5bbc4ceb2543",
+    "faust.transport.consumer:ThreadDelegateConsumer.seek_to_committed": "f1d483b861b0328b",
+    "faust.transport.consumer:ThreadDelegateConsumer.highwaters": "3a2723b22582ffb7",
+    # replaced in transactions.py
+    "faust.transport.drivers.aiokafka:Producer.begin_transaction": "970978bd2a00bb12",
+    "faust.transport.drivers.aiokafka:Producer.maybe_begin_transaction": "3457d161832d684e",
+    "faust.transport.drivers.aiokafka:Producer.commit_transactions": "70091e6f431974e9",
+    "faust.transport.drivers.aiokafka:Producer.stop_transaction": "ba24cb80581302aa",
+    "faust.transport.drivers.aiokafka:Producer.on_start": "219c9a7a785d77b2",
+    "faust.transport.drivers.aiokafka:Producer.send": "0b5bd08f52e5e2a9",
+    "faust.transport.consumer:TransactionManager.send": "b8d126be9f10fc69",
+    "faust.transport.consumer:TransactionManager.commit": "fbb29c3467ac8bfa",
+    # replaced in transport.py
+    "faust.app.base:App._new_transport": "42db531312dd776f",
+    "faust.app.base:App._new_producer_transport": "eb3b4aa6a8961275",
+    "faust.app.base:App.on_first_start": "ec655d9c223403cc",
+    # relied on as they are
+    "faust.app.base:App._on_partitions_revoked": "d5c895bbe57dc73a",
+    "faust.app.base:App._on_partitions_assigned": "de932b7927db85b3",
+    "faust.transport.consumer:TransactionManager.on_rebalance": "2c190b35003af25c",
+    "faust.transport.consumer:Consumer.wait_empty": "e4662fe24f094819",
+    "faust.transport.consumer:Consumer._commit_tps": "a20e230b05ae8b15",
+    "faust.transport.consumer:Consumer._commit_offsets": "1a69799041188441",
+    "faust.transport.drivers.aiokafka:ConsumerRebalanceListener.on_partitions_assigned": (
+        "1c1f8406ad3698a6"
+    ),
+    "faust.transport.producer:ProducerBuffer._send_pending": "4a9d5f932b56bc68",
+    "faust.transport.producer:ProducerBuffer.flush": "26fbebb124ad9c98",
+}
+
+# "module:Class.attribute" read or called, with no source pinned
+PRIVATE: tuple[str, ...] = (
+    "faust.transport.consumer:Consumer._wait_next_records",
+    "faust.transport.consumer:Consumer._read_offset",
+    "faust.transport.consumer:Consumer._buffered_partitions",
+    "faust.transport.consumer:Consumer.scheduler",
+    "faust.transport.consumer:Consumer.flow_active",
+    "faust.transport.consumer:Consumer._acked",
+    "faust.transport.consumer:Consumer._acked_index",
+    "faust.transport.consumer:Consumer._gap",
+    "faust.transport.consumer:Consumer._committed_offset",
+    "faust.transport.drivers.aiokafka:Consumer._to_message",
+    "faust.transport.drivers.aiokafka:Consumer._thread",
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._ensure_consumer",
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread.call_thread",
+    "faust.transport.drivers.aiokafka:Producer._transaction_producers",
+    "faust.transport.drivers.aiokafka:Producer._trn_locks",
+    "faust.transport.drivers.aiokafka:Producer._new_producer",
+    "faust.transport.producer:ProducerBuffer.pending",
+    "faust.transport.producer:ProducerBuffer.message_sent",
+    "faust.transport.producer:ProducerBuffer.size",
+    "faust.assignor.partition_assignor:PartitionAssignor.group_for_topic",
+    "faust.transport.consumer:TransactionManager.transactional_id_format",
+    "aiokafka.producer.producer:AIOKafkaProducer._txn_manager",
+    "aiokafka.producer.producer:AIOKafkaProducer.send_offsets_to_transaction",
+    "aiokafka.producer.transaction_manager:TransactionManager.is_in_transaction",
+    "aiokafka.producer.transaction_manager:TransactionManager.is_empty_transaction",
+)
+
+
+def _resolve(ref: str) -> tuple[type, str]:
+    module, _, path = ref.partition(":")
+    cls_name, _, attr = path.rpartition(".")
+    obj: Any = importlib.import_module(module)
+    for part in cls_name.split("."):
+        obj = getattr(obj, part)
+    return obj, attr
+
+
+def source_hash(ref: str) -> str:
+    cls, attr = _resolve(ref)
+    func = cls.__dict__[attr]
+    source = inspect.getsource(getattr(func, "__wrapped__", func))
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def has_attribute(ref: str) -> bool:
+    """On the class, declared in its annotations, or assigned in its __init__/__post_init__."""
+    cls, attr = _resolve(ref)
+    for klass in cls.__mro__:
+        if attr in vars(klass) or attr in getattr(klass, "__annotations__", {}):
+            return True
+        for name in ("__init__", "__post_init__"):
+            init = vars(klass).get(name)
+            try:
+                if init is not None and f"self.{attr} =" in inspect.getsource(init):
+                    return True
+            except (OSError, TypeError):
+                continue
+    return False
+
+
+def drift() -> list[str]:
+    """What no longer matches the versions the overrides were written against."""
+    changed = [
+        f"{ref}: source changed (hash {source_hash(ref)}, pinned {pinned})"
+        for ref, pinned in OVERRIDDEN.items()
+        if source_hash(ref) != pinned
+    ]
+    missing = [f"{ref}: missing" for ref in PRIVATE if not has_attribute(ref)]
+    return changed + missing

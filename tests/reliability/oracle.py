@@ -1,0 +1,220 @@
+"""The independent end checks of a fault run, on read_committed consumers of the real topics.
+
+- commands: every account's commands are one CREATE_CUSTOMER first, then updates, with
+  sequences 1..n (no gap, no repeat) and no command id twice anywhere;
+- each input processed once: every record the workers wrote (internal topics, commands) names
+  its input and output index in a header (streams/app.py `_Origin`); no origin appears twice,
+  and each source record has exactly as many outputs as the pure router gives it;
+- dead letters: none of the kinds that mean "processing failed";
+- no transaction left open: the last stable offset equals the high watermark everywhere.
+
+The workload's own accounts are checked against PostgreSQL by the scenario (scenario.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, IsolationLevel, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from streams.app import ORIGIN_HEADER
+from streams.core.debezium import Tombstone, parse_envelope
+from streams.core.routing import route
+from streams.core.source_config import SourceConfig
+from streams.errors import InputError
+from streams.settings import Settings
+from streams.topology import changelog_topic_names, internal_topic_names, source_topic_names
+
+FAILED_REASONS = {"PROCESSING_FAILED", "UNPROCESSABLE_HUB_EVENT"}
+
+
+def read_all(settings: Settings, topics: list[str], timeout_s: float = 120.0) -> Iterator[Any]:
+    """Every committed record of `topics`, up to their ends at the time of the call."""
+    admin = AdminClient(settings.kafka_client_config())
+    metadata = admin.list_topics(timeout=10).topics
+    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
+    ends = _end_offsets(admin, tps, committed=True)
+    consumer = Consumer(
+        {
+            **settings.kafka_client_config(),
+            "group.id": f"oracle-{uuid.uuid4()}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    consumer.assign([TopicPartition(tp.topic, tp.partition, 0) for tp in tps])
+    left = {(tp.topic, tp.partition) for tp in tps if ends[(tp.topic, tp.partition)] > 0}
+    deadline = time.monotonic() + timeout_s
+    try:
+        while left and time.monotonic() < deadline:
+            for msg in consumer.consume(500, 0.5):
+                if not msg.error():
+                    yield msg
+            # positions move past commit markers too, which a last record cannot show
+            positions = consumer.position([TopicPartition(t, p) for t, p in left])
+            left -= {
+                (tp.topic, tp.partition)
+                for tp in positions
+                if tp.offset >= ends[(tp.topic, tp.partition)]
+            }
+        assert not left, f"could not read {sorted(left)} to their end in {timeout_s:.0f}s"
+    finally:
+        consumer.close()
+
+
+def _end_offsets(
+    admin: AdminClient, tps: list[TopicPartition], *, committed: bool
+) -> dict[tuple[str, int], int]:
+    if not tps:
+        return {}
+    level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
+    futures = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}, isolation_level=level)
+    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+
+
+def open_transactions(settings: Settings, topics: list[str]) -> dict[tuple[str, int], int]:
+    """Partitions whose last stable offset trails the high watermark, and by how much."""
+    admin = AdminClient(settings.kafka_client_config())
+    metadata = admin.list_topics(timeout=10).topics
+    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
+    stable = _end_offsets(admin, tps, committed=True)
+    high = _end_offsets(admin, tps, committed=False)
+    return {k: high[k] - stable[k] for k in high if high[k] != stable[k]}
+
+
+@dataclass
+class Findings:
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < 200:
+            self.problems.append(text)
+        self.counts["problems"] += 1
+
+
+def check(settings: Settings, source: SourceConfig, *, exactly_once: bool = True) -> Findings:
+    """Under at-least-once a command may come again, identical (same id, same content), and
+    an input may be processed again; nothing may be missing either way."""
+    found = Findings()
+    _check_commands(settings, found, exactly_once)
+    _check_origins(settings, source, found, exactly_once)
+    _check_dead_letters(settings, found)
+    internal = [*internal_topic_names(settings).values(), *changelog_topic_names(settings)]
+    deadline = time.monotonic() + 30
+    while (still_open := open_transactions(settings, [settings.commands_topic, *internal])) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(1)  # a live worker's last transaction may still be on its way to commit
+    for (topic, partition), lag in still_open.items():
+        found.problem(f"transaction left open on {topic}[{partition}] ({lag} offsets)")
+    return found
+
+
+def _but_time(command: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in command.items() if k != "emitted_at"}
+
+
+def _check_commands(settings: Settings, found: Findings, exactly_once: bool) -> None:
+    registry = SchemaRegistryClient(settings.schema_registry_config())
+    decode = AvroDeserializer(registry)
+    ids: Counter[str] = Counter()
+    for msg in read_all(settings, [settings.commands_topic]):
+        command = decode(msg.value(), SerializationContext(msg.topic(), MessageField.VALUE))
+        found.commands[command["siebel_account_id"]].append(command)
+        ids[command["command_id"]] += 1
+        found.counts[command["command_type"]] += 1
+    found.counts["accounts"] = len(found.commands)
+    for command_id, n in ids.items():
+        if n > 1 and exactly_once:
+            found.problem(f"command id {command_id} {n} times")
+            found.counts["duplicated"] += n - 1
+    for account, commands in found.commands.items():
+        if not exactly_once:  # a repeat must be the very same command
+            by_id: dict[str, dict[str, Any]] = {}
+            for c in commands:
+                first = by_id.setdefault(c["command_id"], c)
+                if _but_time(first) != _but_time(c):
+                    found.problem(f"{account}: command {c['command_id']} re-sent different")
+                    found.counts["divergent"] += 1
+            found.counts["re-sent"] += len(commands) - len(by_id)
+            commands[:] = list(by_id.values())
+        commands.sort(key=lambda c: c["sequence"])
+        sequences = [c["sequence"] for c in commands]
+        if sequences != list(range(1, len(commands) + 1)):
+            missing = sorted(set(range(1, max(sequences) + 1)) - set(sequences))
+            found.counts["lost"] += len(missing)
+            found.problem(f"{account}: sequences {_runs(sequences)} (missing {missing[:10]})")
+        types = [c["command_type"] for c in commands]
+        if types.count("CREATE_CUSTOMER") != 1 or types[0] != "CREATE_CUSTOMER":
+            found.problem(f"{account}: {types.count('CREATE_CUSTOMER')} creates, first {types[0]}")
+
+
+def _runs(values: list[int]) -> str:
+    text = ",".join(map(str, values[:12]))
+    return text + ("…" if len(values) > 12 else "")
+
+
+def _origin(msg: Any) -> str | None:
+    for key, value in msg.headers() or ():
+        if key == ORIGIN_HEADER:
+            return bytes(value).decode()
+    return None
+
+
+def _check_origins(
+    settings: Settings, source: SourceConfig, found: Findings, exactly_once: bool
+) -> None:
+    outputs: Counter[str] = Counter()
+    per_source: Counter[str] = Counter()
+    sources = set(source_topic_names(settings, source))
+    written = [*internal_topic_names(settings).values(), settings.commands_topic]
+    written.append(settings.dlq_topic)
+    for msg in read_all(settings, written):
+        origin = _origin(msg)
+        if origin is None:
+            found.problem(f"{msg.topic()}[{msg.partition()}]@{msg.offset()} has no origin")
+            continue
+        outputs[origin] += 1
+        topic, partition, offset, index = origin.rsplit(":", 3)
+        if topic in sources and index != "dlq" and outputs[origin] == 1:
+            per_source[f"{topic}:{partition}:{offset}"] += 1
+    found.counts["internal records"] = sum(outputs.values())
+    for origin, n in outputs.items():
+        if n > 1 and exactly_once:
+            found.problem(f"output {origin} written {n} times (an input processed twice)")
+    for msg in read_all(settings, sorted(sources)):
+        expected = _routed(msg, source)
+        coordinates = f"{msg.topic()}:{msg.partition()}:{msg.offset()}"
+        found.counts["source records"] += 1
+        got = per_source[coordinates]
+        if got != expected if exactly_once else got < expected:
+            found.problem(f"{coordinates}: {per_source[coordinates]} outputs, expected {expected}")
+
+
+def _routed(msg: Any, source: SourceConfig) -> int:
+    try:
+        change = parse_envelope(msg.key(), msg.value())
+        return 0 if isinstance(change, Tombstone) else len(route(change, source))
+    except InputError:
+        return 0
+
+
+def _check_dead_letters(settings: Settings, found: Findings) -> None:
+    for msg in read_all(settings, [settings.dlq_topic]):
+        record = json.loads(msg.value() or b"{}")
+        reason = str(record.get("reason", "?"))
+        found.counts[f"dead letter {reason}"] += 1
+        if reason in FAILED_REASONS:
+            found.problem(f"dead letter {reason}: {str(record.get('message', ''))[:200]}")

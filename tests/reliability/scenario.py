@@ -1,0 +1,307 @@
+"""A fault run: workers of one app under Siebel load, faults injected, then the oracle.
+
+    python -m tests.reliability.scenario [--rounds 6] [--workers 2] [--guarantee exactly_once]
+
+(`make soak` runs it with enough rounds for 100+ faults; `make test` runs the CI-sized one.)
+
+The load is the Siebel simulator at 30 actions/s plus the scenario's own business customers,
+each renamed once a second for as long as faults go on: a renamed account owes exactly one
+update per name, in order, so a lost, repeated or reordered update shows by name. At the end the
+last name CC&B got must be the name in PostgreSQL, and the oracle (oracle.py) checks every
+command, every internal record and every transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from streams.core.source_config import SourceConfig
+from streams.settings import Settings
+from tests.conftest import ROOT
+from tests.integration.conftest import stack_env
+from tests.integration.pipeline import Outputs, Siebel, new_id
+from tests.reliability import oracle
+from tests.reliability.cluster import Cluster, WorkerProcess
+
+ACCOUNTS = 16
+KILL_POINTS = ("commit.after_flush@5", "commit.table_drain@1", "revoke@2", "recovery@1")
+
+
+@dataclass
+class Report:
+    workers: int
+    guarantee: str
+    faults: Counter[str]
+    self_restarts: int
+    kill_points_hit: list[str]
+    findings: oracle.Findings
+    renames: int
+    seconds: float
+    name_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings.problems and not self.name_problems
+
+    def summary(self) -> str:
+        c = self.findings.counts
+        lines = [
+            f"workers: {self.workers} ({self.guarantee}), {self.seconds:.0f} s",
+            f"faults: {sum(self.faults.values())} — "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(self.faults.items())),
+            f"kill points hit: {', '.join(self.kill_points_hit) or 'none'}; "
+            f"workers that stopped on their own and were restarted: {self.self_restarts}",
+            f"source records: {c['source records']}, internal records: {c['internal records']}, "
+            f"renames: {self.renames}",
+            f"commands: {c['CREATE_CUSTOMER']} creates + {c['UPDATE_CUSTOMER']} updates "
+            f"for {c['accounts']} accounts",
+            f"lost: {c['lost']}, duplicated: {c['duplicated']}, problems: {c['problems']}",
+        ]
+        return "\n".join(lines + self.findings.problems[:30] + self.name_problems[:30])
+
+
+class Renamer(threading.Thread):
+    """The scenario's customers: created with a submitted order, then renamed every second."""
+
+    def __init__(self, dsn: str, tag: str) -> None:
+        super().__init__(daemon=True)
+        self.dsn, self.tag = dsn, tag
+        self.accounts = [new_id("R") for _ in range(ACCOUNTS)]
+        self.stop = threading.Event()
+        self.rounds = 0
+        self.error: BaseException | None = None
+
+    def name(self, n: int) -> str:  # type: ignore[override]
+        return f"Renamed {self.tag} {n}"
+
+    def run(self) -> None:
+        try:
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                siebel = Siebel(conn)
+                for acct in self.accounts:
+                    siebel.prospect(
+                        acct,
+                        contact=new_id("C"),
+                        address=new_id("D"),
+                        bp=new_id("B"),
+                        business=True,
+                    )
+                    siebel.order(new_id("O"), "Submitted", (new_id("L"), acct))
+                while not self.stop.wait(1.0):
+                    for acct in self.accounts:
+                        siebel.update("s_org_ext", acct, name=self.name(self.rounds))
+                    self.rounds += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the scenario
+            self.error = exc
+
+
+def _simulator(env: dict[str, str], rate: float, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streams.simulator", "--rate", str(rate)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait(what: str, done: Callable[[], bool], cluster: Cluster, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        cluster.supervise()
+        time.sleep(1.0)
+
+
+def _pause(cluster: Cluster, seconds: float) -> None:
+    """Let the load run, restarting any worker that stopped on its own meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        cluster.supervise()
+        time.sleep(0.5)
+
+
+def run(
+    base_env: dict[str, str],
+    root: Path,
+    *,
+    rounds: int = 6,
+    workers: int = 2,
+    guarantee: str = "exactly_once",
+    infra_faults: bool = True,
+    gap_s: float = 15.0,
+    stall_s: float = 20.0,
+) -> Report:
+    started = time.monotonic()
+    tag = uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        **base_env,
+        "SYNC_APP_ID": f"rel-{tag}",
+        "SYNC_COMMANDS_TOPIC": f"rel-commands-{tag}",
+        "SYNC_DLQ_TOPIC": f"rel-dlq-{tag}",
+        "SYNC_PROCESSING_GUARANTEE": guarantee,
+        "BROKER_SESSION_TIMEOUT": "10",
+    }
+    settings = Settings.from_env(env)
+    for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
+        subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
+    cluster = Cluster(env, root)
+    for _ in range(workers):
+        cluster.add().start()
+    for worker in cluster.workers:
+        assert worker.wait_ready(), f"{worker.name} died at start: {worker.log}"
+    dsn = settings.siebel_dsn.get_secret_value()
+    renamer = Renamer(dsn, tag)
+    renamer.start()
+    simulator = _simulator(env, 30.0, root / "simulator.log")
+    try:
+        reader = _Commands(settings)
+        _wait(
+            "the first creates",
+            lambda: reader.poll() and reader.creates(renamer.accounts) > 0,
+            cluster,
+            240,
+        )
+        for _ in range(rounds):
+            w0, w1 = cluster.workers[0], cluster.workers[1 % len(cluster.workers)]
+            cluster.sigkill_restart(w0)
+            _pause(cluster, gap_s)
+            cluster.rolling_restart(w1)
+            _pause(cluster, gap_s)
+            cluster.stall(w0, stall_s)
+            _pause(cluster, gap_s)
+        for n, point in enumerate(KILL_POINTS):
+            cluster.kill_point(cluster.workers[n % 2], point)
+            _pause(cluster, gap_s)
+        cluster.scale_out(workers + 1)
+        _pause(cluster, gap_s)
+        cluster.scale_in(workers)
+        _pause(cluster, gap_s)
+        if infra_faults:
+            cluster.restart_connect()
+            _pause(cluster, gap_s)
+            cluster.restart_broker()
+            _pause(cluster, gap_s)
+    finally:
+        renamer.stop.set()
+        os.killpg(simulator.pid, signal.SIGTERM)
+        simulator.wait(30)
+        renamer.join(30)
+    assert renamer.error is None, f"the renamer failed: {renamer.error!r}"
+    final = renamer.name(renamer.rounds - 1)
+    try:
+        _wait(
+            "every rename to reach CC&B",
+            lambda: reader.poll() and reader.caught_up(renamer.accounts, final),
+            cluster,
+            300,
+        )
+        _pause(cluster, 10)  # anything sent twice shows up now
+        findings = oracle.check(
+            settings, SourceConfig.load(), exactly_once=guarantee == "exactly_once"
+        )
+    finally:
+        cluster.stop()
+    hits = sorted({p for w in cluster.workers for p in _kill_points_hit(w)})
+    return Report(
+        workers=workers,
+        guarantee=guarantee,
+        faults=cluster.faults,
+        self_restarts=cluster.self_restarts,
+        kill_points_hit=hits,
+        findings=findings,
+        renames=renamer.rounds * ACCOUNTS,
+        seconds=time.monotonic() - started,
+        name_problems=_check_names(findings, renamer, dsn),
+    )
+
+
+def _kill_points_hit(worker: WorkerProcess) -> list[str]:
+    text = worker.log_text()
+    return [p.split("@")[0] for p in KILL_POINTS if f"kill point {p.split('@')[0]} reached" in text]
+
+
+def _check_names(findings: oracle.Findings, renamer: Renamer, dsn: str) -> list[str]:
+    """Each renamed account got every name once, in order, and ends on its PostgreSQL name."""
+    problems = []
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT row_id, name FROM siebel.s_org_ext WHERE row_id = ANY(%s)", (renamer.accounts,)
+        ).fetchall()
+    in_siebel: dict[str, str] = dict(rows)
+    expected = [renamer.name(n) for n in range(renamer.rounds)]
+    for acct in renamer.accounts:
+        names = [c["customer"]["person"]["entity_name"] for c in findings.commands.get(acct, [])]
+        distinct = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
+        renamed = [n for n in distinct if n.startswith("Renamed ")]
+        # the create carries the name of its moment; from there on, every rename in order
+        first = expected.index(renamed[0]) if renamed and renamed[0] in expected else -1
+        if first < 0 or renamed != expected[first:]:
+            problems.append(f"{acct}: renames out of order or missing: {_gaps(renamed, expected)}")
+        if not names or names[-1] != in_siebel.get(acct):
+            problems.append(f"{acct}: last name {names[-1:]} but Siebel has {in_siebel.get(acct)}")
+    return problems
+
+
+def _gaps(renamed: list[str], expected: list[str]) -> str:
+    index = {name: n for n, name in enumerate(expected)}
+    got = [index.get(name, -1) for name in renamed]
+    return f"rounds {got[:8]}… of {len(expected)} (first {got[:1]}, last {got[-1:]})"
+
+
+class _Commands:
+    """Follows the commands topic (read_committed) while the run goes on."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.out = Outputs(settings)
+
+    def poll(self) -> bool:
+        self.out.poll(0.5)
+        return True
+
+    def creates(self, accounts: list[str]) -> int:
+        return sum(1 for a in accounts if self.out.for_account(a))
+
+    def caught_up(self, accounts: list[str], final: str) -> bool:
+        return all(
+            any(c["customer"]["person"]["entity_name"] == final for c in self.out.for_account(a))
+            for a in accounts
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.reliability.scenario")
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of kill/term/stall")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--guarantee", default="exactly_once")
+    parser.add_argument("--dir", type=Path, default=ROOT / ".stack" / "soak")
+    args = parser.parse_args(argv)
+    root = args.dir / time.strftime("%Y%m%d-%H%M%S")
+    root.mkdir(parents=True)
+    report = run(
+        stack_env(), root, rounds=args.rounds, workers=args.workers, guarantee=args.guarantee
+    )
+    print(report.summary())
+    print(f"logs: {root}")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

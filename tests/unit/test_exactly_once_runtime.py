@@ -1,0 +1,182 @@
+"""The per-event loop of streams/exactly_once/runtime.py with fakes for faust: which errors are
+dead letters and which stop the worker, stale events, positions; plus the kill points and the
+co-partitioning check."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from aiokafka.errors import KafkaTimeoutError, ProducerFenced
+from faust.types import TP
+
+from streams.errors import ConfigError, DecodeError, MappingError
+from streams.exactly_once import check_copartitioned, is_bad_input, process_stream
+from streams.exactly_once.kill_points import KillPoints, parse
+from streams.exactly_once.offset_guard import MAX_HOLES, OffsetGuard
+from streams.exactly_once.runtime import Runtime
+
+TOPIC = "siebel-ccb-sync-hub-events"
+
+
+@dataclass
+class FakeApp:
+    consumer_generation_id: int = 3
+    in_transaction: bool = True
+    crashes: list[BaseException] = field(default_factory=list)
+    aborted: int = 0
+
+    def __post_init__(self) -> None:
+        self.eos = Runtime(self, KillPoints({}))  # type: ignore[arg-type]
+        self.producer = SimpleNamespace(abort_all=self._abort_all)
+
+    async def _abort_all(self) -> None:
+        self.aborted += 1
+
+    async def crash(self, exc: BaseException) -> None:
+        self.crashes.append(exc)
+
+
+def _event(offset: int, generation: int = 3, value: Any = None) -> Any:
+    message = SimpleNamespace(
+        topic=TOPIC,
+        partition=0,
+        offset=offset,
+        tp=TP(TOPIC, 0),
+        generation_id=generation,
+        key=b"1-ABC",
+        value=value,
+    )
+    return SimpleNamespace(message=message)
+
+
+class FakeStream:
+    def __init__(self, app: FakeApp, events: list[Any]) -> None:
+        self.app, self._events = app, events
+
+    async def events(self) -> AsyncIterator[Any]:
+        for event in self._events:
+            yield event
+
+
+def _run(
+    app: FakeApp, events: list[Any], fail_on: dict[int, Exception]
+) -> tuple[list[int], list[int]]:
+    handled: list[int] = []
+    dead: list[int] = []
+
+    async def handle(event: Any) -> None:
+        handled.append(event.message.offset)
+        if event.message.offset in fail_on:
+            raise fail_on[event.message.offset]
+
+    async def on_bad_input(exc: Exception, event: Any) -> None:
+        dead.append(event.message.offset)
+
+    asyncio.run(process_stream(FakeStream(app, events), handle, on_bad_input))  # type: ignore[arg-type]
+    return handled, dead
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [DecodeError("not JSON"), MappingError("unmapped code"), KeyError("row"), ValueError("x")],
+)
+def test_bad_input_is_dead_lettered_and_processing_goes_on(exc: Exception) -> None:
+    app = FakeApp()
+    handled, dead = _run(app, [_event(n) for n in range(3)], {1: exc})
+    assert (handled, dead, app.crashes) == ([0, 1, 2], [1], [])
+    assert app.eos.gate.position(TP(TOPIC, 0)) == 3  # past the dead letter
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ProducerFenced(),
+        KafkaTimeoutError(),
+        ConnectionError("broker down"),
+        TimeoutError(),
+        ConfigError("schema not registered"),
+        AssertionError("not in transaction"),
+    ],
+)
+def test_an_infrastructure_error_stops_the_worker_without_passing_the_event(
+    exc: Exception,
+) -> None:
+    app = FakeApp()
+    handled, dead = _run(app, [_event(n) for n in range(3)], {1: exc})
+    assert (handled, dead) == ([0, 1], [])  # nothing after it, nothing dead-lettered
+    assert app.crashes == [exc]
+    assert app.aborted == 1  # open transactions aborted, not left to time out
+    assert app.eos.gate.position(TP(TOPIC, 0)) == 1  # a commit would stop before it
+    assert app.eos.failure is exc
+
+
+def test_a_failing_dead_letter_send_is_an_infrastructure_error() -> None:
+    app = FakeApp()
+
+    async def handle(event: Any) -> None:
+        raise DecodeError("bad")
+
+    async def on_bad_input(exc: Exception, event: Any) -> None:
+        raise KafkaTimeoutError()
+
+    stream = FakeStream(app, [_event(0), _event(1)])
+    asyncio.run(process_stream(stream, handle, on_bad_input))  # type: ignore[arg-type]
+    assert len(app.crashes) == 1
+    assert app.eos.gate.position(TP(TOPIC, 0)) is None
+
+
+def test_events_of_an_earlier_assignment_or_during_a_rebalance_are_not_processed() -> None:
+    app = FakeApp()
+    handled, _ = _run(app, [_event(0, generation=2), _event(0), _event(1)], {})
+    assert handled == [0, 1]  # the stale copy of offset 0 skipped; it comes again after a seek
+    app.eos.gate.suspend()
+    handled, _ = _run(app, [_event(2)], {})
+    assert handled == []
+
+
+def test_duplicates_are_skipped_by_offset() -> None:
+    app = FakeApp()
+    handled, _ = _run(app, [_event(0), _event(1), _event(1), _event(0), _event(2)], {})
+    assert handled == [0, 1, 2]
+
+
+def test_which_errors_are_bad_input() -> None:
+    assert is_bad_input(json.JSONDecodeError("x", "", 0))
+    assert is_bad_input(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"))
+    assert not is_bad_input(ProducerFenced())
+    assert not is_bad_input(OSError())
+    assert not is_bad_input(RuntimeError("a bug"))
+
+
+def test_kill_points_parse_and_fire_on_the_nth_hit() -> None:
+    assert parse("revoke, commit.after_flush@3") == {"revoke": 1, "commit.after_flush": 3}
+    with pytest.raises(ValueError, match="unknown kill point"):
+        parse("comit.after_flush")
+    points = KillPoints({"SYNC_KILL_POINTS": "recovery@2"})
+    assert [points.reached("recovery") for _ in range(3)] == [False, True, False]
+    assert not points.reached("revoke")
+
+
+def test_topics_of_another_partition_count_refuse_the_start() -> None:
+    check_copartitioned({"a": 4, "b": 4, "c": None}, 4)  # c is created with 4
+    with pytest.raises(ConfigError, match=r"siebel\.siebel\.s_order has 1"):
+        check_copartitioned({"siebel.siebel.s_order": 1, "hub": 4}, 4)
+
+
+def test_the_guard_keeps_no_holes_for_partitions_no_agent_reads() -> None:
+    guard = OffsetGuard()
+    guard.watch([TOPIC])
+    changelog = TP("siebel-ccb-sync-hub-changelog", 0)
+    guard.on_seek(changelog, 0)
+    guard.on_fetched(changelog, range(0, 10_000, 2))  # a standby: every other offset a marker
+    assert guard.tracked() == 0
+    source = TP(TOPIC, 0)
+    guard.on_seek(source, 0)
+    guard.on_fetched(source, range(0, 4 * MAX_HOLES, 2))
+    assert guard.tracked() == MAX_HOLES  # bounded even where agents read
