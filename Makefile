@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test
+.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak
 
 help:
 	@echo "make run          stack up + sync worker + Siebel activity simulator, with a live summary"
 	@echo "make test         stack up + ruff + mypy + pytest (unit and integration)"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make crash-test   only the tests that kill workers mid-stream (also part of make test)"
+	@echo "make faults       only the several-workers fault harness (also part of make test)"
+	@echo "make soak         the fault harness at length: 100+ faults, about an hour"
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
@@ -60,6 +62,14 @@ test: stack-up lint typecheck
 
 crash-test: stack-up
 	$(ENV) $(PY) -m pytest -m crash_recovery
+
+faults: stack-up
+	$(ENV) $(PY) -m pytest -m reliability -rP
+
+# ~35 rounds of kill -9 / rolling restart / stall plus the rest: 100+ faults (not in CI)
+SOAK_ROUNDS ?= 32
+soak: stack-up
+	$(ENV) $(PY) -m tests.reliability.scenario --rounds $(SOAK_ROUNDS)
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

@@ -145,6 +145,7 @@ def run(
     workers: int = 2,
     guarantee: str = "exactly_once",
     infra_faults: bool = True,
+    kill_points: bool = True,
     gap_s: float = 15.0,
     stall_s: float = 20.0,
 ) -> Report:
@@ -187,7 +188,7 @@ def run(
             _pause(cluster, gap_s)
             cluster.stall(w0, stall_s)
             _pause(cluster, gap_s)
-        for n, point in enumerate(KILL_POINTS):
+        for n, point in enumerate(KILL_POINTS if kill_points else ()):
             cluster.kill_point(cluster.workers[n % 2], point)
             _pause(cluster, gap_s)
         cluster.scale_out(workers + 1)

@@ -23,3 +23,19 @@ def test_two_workers_under_faults_lose_and_duplicate_nothing(tmp_path: Path) -> 
         f"kill points not reached: see the worker logs in {tmp_path}"
     )
     assert report.ok, report.summary()
+
+
+@pytest.mark.timeout(900)
+def test_at_least_once_under_faults_resends_only_identical_commands(tmp_path: Path) -> None:
+    report = scenario.run(
+        stack_env(),
+        tmp_path,
+        rounds=2,
+        workers=2,
+        guarantee="at_least_once",
+        kill_points=False,
+        infra_faults=False,
+        gap_s=10.0,
+    )
+    print(report.summary())
+    assert report.ok, report.summary()  # a repeat is the same command; nothing is missing
