@@ -5,8 +5,9 @@ Under exactly-once: every command exactly once, sequences 1, 2, 3… with no gap
 at-least-once: nothing lost either; a command may come twice, then identical (same command_id).
 
 Each restart is a rebalance with a dead member still in the group, the moment faust-streaming
-loses fetched records (streams/offset_guard.py) and leaves aborted table writes in RocksDB
-(streams/local_state.py); both lost whole ranges of edits before they were fixed."""
+loses fetched records (streams/exactly_once/offset_guard.py) and leaves aborted table writes in
+RocksDB (streams/exactly_once/local_state.py); both lost whole ranges of edits before they were
+fixed. Several workers under many more faults: tests/reliability/."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def test_at_least_once_under_faults_resends_only_identical_commands(tmp_path: Pa
     report = scenario.run(
         stack_env(),
         tmp_path,
-        rounds=2,
+        rounds=1,
         workers=2,
         guarantee="at_least_once",
         kill_points=False,
