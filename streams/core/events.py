@@ -54,6 +54,18 @@ class SyncRequest:
 
 
 @dataclass(frozen=True)
+class SyncWithdrawal:
+    """The orders agent's word that an order no longer bills this account in a trigger status
+    (cancelled, its line deleted or re-pointed): a create still held for it is withdrawn (R2)."""
+
+    order_id: str
+    order_num: str | None
+    source: SourcePosition | None = None
+
+    kind = "sync_withdrawal"
+
+
+@dataclass(frozen=True)
 class Seed:
     """Bootstrap (R12): the account already exists in CC&B; its last command had `sequence`."""
 
@@ -62,7 +74,7 @@ class Seed:
     kind = "seed"
 
 
-HubEvent = RowEvent | Answer | SyncRequest | Seed
+HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | Seed
 
 
 def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
@@ -75,6 +87,8 @@ def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
             "order_num": event.order_num,
             "line_ids": list(event.line_ids),
         }
+    elif isinstance(event, SyncWithdrawal):
+        body |= {"order_id": event.order_id, "order_num": event.order_num}
     elif isinstance(event, RowEvent):
         body |= {"entity": event.entity, "row_id": event.row_id, "row": event.row}
     else:
@@ -91,6 +105,8 @@ def hub_event_from_json(data: Mapping[str, Any]) -> HubEvent:
         return SyncRequest(
             data["order_id"], data.get("order_num"), tuple(data.get("line_ids", ())), source
         )
+    if kind == "sync_withdrawal":
+        return SyncWithdrawal(data["order_id"], data.get("order_num"), source)
     if kind == "row":
         return RowEvent(data["entity"], data["row_id"], data.get("row"), source)
     if kind == "answer":

@@ -2,7 +2,10 @@
 
 Keyed by order id. A request goes out once per (order, billing account) when the header is in a
 trigger status; a line added later to an order already in a trigger status triggers its account
-too. The hub ignores requests for accounts already synced (R13).
+too. When an account leaves the order's trigger set — the order cancelled or back to a draft, its
+last line for the account deleted or re-pointed — a withdrawal goes out, and the hub drops a
+create it still holds for that order (once sent, a create is never withdrawn). The hub ignores
+requests for accounts already synced (R13).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streams.core.debezium import SourcePosition, is_stale, row_key, with_position
-from streams.core.events import SyncRequest
+from streams.core.events import SyncRequest, SyncWithdrawal
 from streams.core.siebel import Order, OrderLine
 
 DEFAULT_TRIGGER_STATUSES = frozenset({"Submitted", "Open"})
@@ -22,7 +25,7 @@ DEFAULT_TRIGGER_STATUSES = frozenset({"Submitted", "Open"})
 class OrderState:
     header: Order | None = None
     lines: Mapping[str, OrderLine] = field(default_factory=dict)
-    requested: frozenset[str] = frozenset()  # billing accounts already requested
+    requested: frozenset[str] = frozenset()  # billing accounts the order triggers now
     # "<entity>/<row id>" → log position of the last change applied (R9, as in the hub)
     positions: Mapping[str, int] = field(default_factory=dict)
 
@@ -51,8 +54,9 @@ def apply_order_row(
     row: Mapping[str, Any] | None,
     source: SourcePosition | None,
     trigger_statuses: frozenset[str] = DEFAULT_TRIGGER_STATUSES,
-) -> tuple[OrderState, list[tuple[str, SyncRequest]]]:
-    """Apply a header or line change; return the new state and (billing account, request)s."""
+) -> tuple[OrderState, list[tuple[str, SyncRequest | SyncWithdrawal]]]:
+    """Apply a header or line change; return the new state and (billing account, request or
+    withdrawal)s, for the accounts that entered or left the order's trigger set."""
     if is_stale(source, state.positions.get(row_key(entity, row_id))):
         return state, []  # R9: reprocessed
     state = replace(state, positions=with_position(state.positions, entity, row_id, source))
@@ -65,19 +69,31 @@ def apply_order_row(
         else:
             lines[row_id] = OrderLine.from_json(row)
         state = replace(state, lines=lines)
+    triggered = _trigger_set(state, trigger_statuses)
+    header = state.header
+    order_id = header.row_id if header else row_id
+    order_num = header.order_num if header else None
+    events: list[tuple[str, SyncRequest | SyncWithdrawal]] = [
+        (account, SyncRequest(order_id, order_num, tuple(lines), source))
+        for account, lines in sorted(triggered.items())
+        if account not in state.requested
+    ]
+    events += [
+        (account, SyncWithdrawal(order_id, order_num, source))
+        for account in sorted(state.requested - triggered.keys())
+    ]
+    return replace(state, requested=frozenset(triggered)), events
+
+
+def _trigger_set(state: OrderState, trigger_statuses: frozenset[str]) -> dict[str, list[str]]:
+    """Billing account → the order's lines that name it, while the header triggers (R2)."""
     header = state.header
     if header is None or header.status_cd not in trigger_statuses:
-        return state, []
+        return {}
     by_account: dict[str, list[str]] = {}
     for line_id, line in sorted(state.lines.items()):
         # The line's billing account, falling back to the header's when the line has none.
         account = line.bill_accnt_id or header.bill_accnt_id
         if account:
             by_account.setdefault(account, []).append(line_id)
-    requests = [
-        (account, SyncRequest(header.row_id, header.order_num, tuple(lines), source))
-        for account, lines in sorted(by_account.items())
-        if account not in state.requested
-    ]
-    requested = state.requested | {account for account, _ in requests}
-    return replace(state, requested=frozenset(requested)), requests
+    return by_account

@@ -26,6 +26,7 @@ from streams.core.events import (
     Seed,
     Subscription,
     SyncRequest,
+    SyncWithdrawal,
 )
 from streams.core.mapping import SECTIONS, map_customer, section_digests
 from streams.core.siebel import Account
@@ -47,6 +48,11 @@ class SyncState:
     digests: Mapping[str, str] | None = None  # per section, of the last emitted payload
     held: Mapping[str, Any] | None = None  # the trigger of a create that waits (R7)
     deleted: bool = False
+    # order id → trigger, for every order that bills the account in a trigger status while its
+    # create waits; the create is withdrawn when the last one goes (R2)
+    requests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # alert reason → what it last said: a failure that persists is alerted once, not per event
+    alerted: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +61,8 @@ class SyncState:
             "digests": dict(self.digests) if self.digests is not None else None,
             "held": dict(self.held) if self.held is not None else None,
             "deleted": self.deleted,
+            "requests": {k: dict(v) for k, v in self.requests.items()},
+            "alerted": dict(self.alerted),
         }
 
     @classmethod
@@ -97,15 +105,10 @@ def _apply(
     if isinstance(event, Seed):
         seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence))
         return CustomerState(agg, seeded if not sync.synced else sync), []
-    if isinstance(event, SyncRequest):
-        if sync.synced or sync.held is not None:
-            return state, []  # R13: re-orders create nothing; a held create keeps its trigger
-        trigger = {
-            "order_id": event.order_id,
-            "order_num": event.order_num,
-            "line_ids": list(event.line_ids),
-        }
-        return CustomerState(agg, replace(sync, held=trigger)), []
+    if isinstance(event, SyncRequest | SyncWithdrawal):
+        if sync.synced:
+            return state, []  # R13: re-orders create nothing; a sent create stays sent
+        return CustomerState(agg, _requested(sync, event)), []
     if isinstance(event, Answer):
         model = SHARED[event.entity]
         row = model.from_json(event.row) if event.row is not None else None
@@ -125,6 +128,16 @@ def _apply(
                     "nothing is sent (the product never deletes in CC&B)",
                 )
                 return CustomerState(agg, replace(sync, deleted=True)), [alert]
+            if sync.held is not None and agg.account is not None:  # not a delete seen again
+                alert = Alert(
+                    "HELD_CREATE_WITHDRAWN",
+                    account_id,
+                    f"account {account_id} was deleted in Siebel while its create waited "
+                    f"(order {sync.held.get('order_num')}); nothing is sent",
+                    {"trigger": dict(sync.held)},
+                )
+                cleared = replace(sync, held=None, requests={})
+                return CustomerState(replace(agg, account=None), cleared), [alert]
             return CustomerState(replace(agg, account=None), sync), []
         return CustomerState(
             replace(agg, account=Account.from_json(event.row)), replace(sync, deleted=False)
@@ -132,6 +145,26 @@ def _apply(
     model = OWNED[event.entity]
     row = model.from_json(event.row) if event.row is not None else None
     return CustomerState(agg.with_owned(event.entity, event.row_id, row), sync), []
+
+
+def _requested(sync: SyncState, event: SyncRequest | SyncWithdrawal) -> SyncState:
+    """The orders that request the create, and the trigger the create carries: the first
+    order's, while that order still requests it (R2)."""
+    requests = dict(sync.requests)
+    if sync.held is not None and not requests:  # state written before requests were kept
+        requests[str(sync.held.get("order_id"))] = sync.held
+    if isinstance(event, SyncWithdrawal):
+        requests.pop(event.order_id, None)
+    else:
+        requests[event.order_id] = {
+            "order_id": event.order_id,
+            "order_num": event.order_num,
+            "line_ids": list(event.line_ids),
+        }
+    held = sync.held if sync.held and sync.held.get("order_id") in requests else None
+    if held is None and requests:
+        held = next(iter(requests.values()))
+    return replace(sync, held=held, requests=requests)
 
 
 def _is_person(agg: Aggregate, ctx: HubContext) -> bool:
@@ -202,6 +235,7 @@ def _decide(
         return Outcome(state)  # R4: a prospect (no triggering order yet) produces nothing
     account_class = agg.account.accnt_type_cd
     if not sync.synced and account_class not in ctx.eligible_classes:
+        # held, not dropped: a class corrected while the order still bills it creates it (R3)
         alert = Alert(
             "INELIGIBLE_ACCOUNT_CLASS",
             account_id,
@@ -210,7 +244,7 @@ def _decide(
             f"{', '.join(sorted(ctx.eligible_classes))} become CC&B customers",
             {"trigger": dict(sync.held or {}), "account_class": account_class},
         )
-        return Outcome(replace(state, sync=replace(sync, held=None)), alerts=[alert])
+        return _alert_once(state, alert, str(account_class))
     try:
         # A first payload (a create, or a seeded account's first update) waits for the required
         # parts (R7); later ones go out even when a part was removed, so CC&B sees the removal.
@@ -220,7 +254,7 @@ def _decide(
         customer = map_customer(agg, ctx.codes)
     except MappingError as exc:
         alert = Alert("MAPPING_FAILED", account_id, str(exc), {"held": sync.held is not None})
-        return Outcome(state, alerts=[alert])
+        return _alert_once(state, alert, str(exc))
     digests = section_digests(customer)
     if not sync.synced:
         kind, changed, trigger = "CREATE_CUSTOMER", list(SECTIONS), sync.held
@@ -231,8 +265,19 @@ def _decide(
         kind, trigger = "UPDATE_CUSTOMER", None
     sequence = sync.sequence + 1
     command = _command(account_id, kind, sequence, changed, customer, trigger, source, ctx, now)
-    new_sync = replace(sync, synced=True, sequence=sequence, digests=digests, held=None)
+    new_sync = replace(
+        sync, synced=True, sequence=sequence, digests=digests, held=None, requests={}, alerted={}
+    )
     return Outcome(replace(state, sync=new_sync), commands=[command])
+
+
+def _alert_once(state: CustomerState, alert: Alert, what: str) -> Outcome:
+    """Alert a failure when it starts or changes, not again on every later event (R11)."""
+    sync = state.sync
+    if sync.alerted.get(alert.reason) == what:
+        return Outcome(state)
+    alerted = {**sync.alerted, alert.reason: what}
+    return Outcome(replace(state, sync=replace(sync, alerted=alerted)), alerts=[alert])
 
 
 def _row_of(event: HubEvent) -> tuple[str, str, SourcePosition | None] | None:
@@ -268,6 +313,9 @@ def held_reason(state: CustomerState, ctx: HubContext) -> list[str]:
     """Why a held create is still held (for the web view and metrics)."""
     if state.sync.held is None:
         return []
+    account = state.aggregate.account
+    if account is not None and account.accnt_type_cd not in ctx.eligible_classes:
+        return [f"account class {account.accnt_type_cd!r} is not eligible (R3)"]
     try:
         missing = state.aggregate.missing_parts(person=_is_person(state.aggregate, ctx))
     except MappingError as exc:

@@ -52,8 +52,29 @@ delete_op = st.tuples(
     maybe([*CONTACTS, *ADDRESSES, "1-SP-1", "1-SP-2", *ACCOUNTS]),
 )
 order_op = st.tuples(st.just("order"), maybe(ORDERED), maybe(["1-O-1", "1-O-2"]))
+# an order's life after submission: cancelled, back to draft, resubmitted, a line deleted or
+# re-pointed to another account (R2 withdraws a create still held for it)
+status_op = st.tuples(
+    st.just("status"),
+    maybe(ORDERED),
+    maybe(["1-O-1", "1-O-2"]),
+    maybe(["Cancelled", "Pending", "Submitted"]),
+)
+repoint_op = st.tuples(
+    st.just("repoint"), maybe(ORDERED), maybe(["1-O-1", "1-O-2"]), maybe([*ORDERED, None])
+)
 OPS = st.lists(
-    st.one_of(account_op, contact_op, address_op, statement_op, link_op, delete_op, order_op),
+    st.one_of(
+        account_op,
+        contact_op,
+        address_op,
+        statement_op,
+        link_op,
+        delete_op,
+        order_op,
+        status_op,
+        repoint_op,
+    ),
     max_size=40,
 )
 
@@ -94,6 +115,18 @@ def apply(world: World, op: tuple[Any, ...]) -> None:
     elif kind == "delete":
         _, entity, row_id = op
         world.delete(entity, row_id)
+    elif kind == "status":
+        _, acct, order_id, status = op
+        if ("order", f"{order_id}-{acct}") in world.rows:
+            world.write("order", s.order(f"{order_id}-{acct}", status))
+    elif kind == "repoint":  # the line of order <order_id>-<acct> now bills another account
+        _, acct, order_id, other = op
+        line = f"{order_id}-{acct}-L"
+        if ("order_line", line) in world.rows:
+            if other is None:
+                world.delete("order_line", line)
+            else:
+                world.write("order_line", s.order_line(line, f"{order_id}-{acct}", other))
     else:
         _, acct, order_id = op
         world.write("order", s.order(f"{order_id}-{acct}", "Submitted"))
@@ -104,7 +137,32 @@ def run(ops: list[tuple[Any, ...]]) -> World:
     world = World()
     for op in ops:
         apply(world, op)
+        _check_creates_are_ordered(world, len(world.commands) - _new_commands(world))
     return world
+
+
+def _new_commands(world: World) -> int:
+    seen = getattr(world, "_checked", 0)
+    world._checked = len(world.commands)  # type: ignore[attr-defined]
+    return len(world.commands) - seen
+
+
+def _check_creates_are_ordered(world: World, first_new: int) -> None:
+    """R2: when a create goes out, some order in a trigger status has a line naming the account
+    (or, lacking one, the header does) — in Siebel as it is at that moment."""
+    triggering = {"Submitted", "Open"}
+    for command in world.commands[first_new:]:
+        if command["command_type"] != "CREATE_CUSTOMER":
+            continue
+        acct = command["siebel_account_id"]
+        named = [
+            row
+            for (entity, _), row in world.rows.items()
+            if entity == "order_line"
+            and row["bill_accnt_id"] == acct
+            and world.rows.get(("order", row["order_id"]), {}).get("status_cd") in triggering
+        ]
+        assert named, f"create for {acct}, which no triggering order line names"
 
 
 RUNS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -188,3 +246,21 @@ def test_replaying_any_delivered_messages_again_emits_nothing_and_changes_no_sta
     world.replay(start, stop)
     assert world.take() == []
     assert (world.hubs, world.refs, world.orders) == (hubs, refs, orders)
+
+
+LIFECYCLE = st.lists(
+    st.one_of(account_op, contact_op, address_op, order_op, status_op, repoint_op),
+    max_size=30,
+)
+
+
+@RUNS
+@given(LIFECYCLE)
+def test_no_create_goes_out_for_an_account_no_triggering_order_line_names(ops: list) -> None:
+    """Orders submitted, cancelled, resubmitted and re-pointed while their accounts are still
+    incomplete: a create goes out only for an account some triggering line names then (R2),
+    and at most one per account."""
+    world = run(ops)  # run() checks every create the moment it goes out
+    for acct in ACCOUNTS:
+        creates = [c for c in world.commands_for(acct) if c["command_type"] == "CREATE_CUSTOMER"]
+        assert len(creates) <= 1
