@@ -23,6 +23,13 @@ from streams.core.siebel import (
     StatementProfile,
 )
 
+INACTIVE_PROFILE_STATUSES = frozenset({"inactive", "cancelled", "closed"})
+
+
+def _active(profile: BillingProfile) -> bool:
+    return (profile.status_cd or "").strip().lower() not in INACTIVE_PROFILE_STATUSES
+
+
 # Entities the hub keeps per account, by row id.
 OWNED: dict[str, type[SiebelRow]] = {
     "party_link": PartyLink,
@@ -53,13 +60,23 @@ class Aggregate:
         return [link for link in self.rows("party_link") if link.end_dt is None]
 
     def primary_billing_profile(self) -> BillingProfile | None:
+        """The profile PR_BILL_PRFL_ID names; lacking that pointer, the active one flagged
+        primary (lowest ROW_ID when several are: `billing_profile_ambiguity` says so)."""
         profiles: list[BillingProfile] = self.rows("billing_profile")
         if self.account and self.account.pr_bill_prfl_id:
             for profile in profiles:
-                if profile.row_id == self.account.pr_bill_prfl_id:
+                if profile.row_id == self.account.pr_bill_prfl_id and _active(profile):
                     return profile
-        flagged = [p for p in profiles if p.primary_flg]
+            return None
+        flagged = [p for p in profiles if p.primary_flg and _active(p)]
         return flagged[0] if flagged else None
+
+    def billing_profile_ambiguity(self) -> list[str]:
+        """Active profiles flagged primary when no PR_BILL_PRFL_ID decides between them."""
+        if self.account is None or self.account.pr_bill_prfl_id:
+            return []
+        flagged = [p.row_id for p in self.rows("billing_profile") if p.primary_flg and _active(p)]
+        return flagged if len(flagged) > 1 else []
 
     def mailing_address_id(self) -> str | None:
         if self.account is None:
@@ -111,6 +128,24 @@ class Aggregate:
         mailing = self.mailing_address_id()
         if mailing is None or self.addresses.get(mailing) is None:
             missing.append("mailing address")
+        profile_id = self.account.pr_bill_prfl_id
+        if self.primary_billing_profile() is None:
+            missing.append(
+                f"billing profile {profile_id} (PR_BILL_PRFL_ID)"
+                if profile_id
+                else "primary billing profile"
+            )
+        # a reference answered "no such row" would map to a half-empty part (R7)
+        missing += [
+            f"contact {c} (referenced, no row yet)"
+            for c in sorted(self.referenced_contacts())
+            if c in self.contacts and self.contacts[c] is None and c != self.account.pr_con_id
+        ]
+        missing += [
+            f"address {a} (referenced, no row yet)"
+            for a in sorted(self.referenced_addresses())
+            if a in self.addresses and self.addresses[a] is None and a != mailing
+        ]
         return missing + [f"answer for {ref}" for ref in self.unanswered()]
 
     # --- changes ---------------------------------------------------------------------------------

@@ -255,20 +255,36 @@ def _decide(
     except MappingError as exc:
         alert = Alert("MAPPING_FAILED", account_id, str(exc), {"held": sync.held is not None})
         return _alert_once(state, alert, str(exc))
+    alerts = []
+    ambiguous = agg.billing_profile_ambiguity()
+    if ambiguous and sync.alerted.get("AMBIGUOUS_PRIMARY_BILLING_PROFILE") != ",".join(ambiguous):
+        alerts.append(
+            Alert(
+                "AMBIGUOUS_PRIMARY_BILLING_PROFILE",
+                account_id,
+                f"account {account_id} has {len(ambiguous)} active billing profiles flagged "
+                f"primary and no PR_BILL_PRFL_ID; {ambiguous[0]} (lowest ROW_ID) is used",
+                {"profiles": ambiguous},
+            )
+        )
+        sync = replace(
+            sync, alerted={**sync.alerted, "AMBIGUOUS_PRIMARY_BILLING_PROFILE": ",".join(ambiguous)}
+        )
+        state = replace(state, sync=sync)
     digests = section_digests(customer)
     if not sync.synced:
         kind, changed, trigger = "CREATE_CUSTOMER", list(SECTIONS), sync.held
     else:
         changed = [s for s in SECTIONS if (sync.digests or {}).get(s) != digests[s]]
         if not changed:
-            return Outcome(state)
+            return Outcome(state, alerts=alerts)
         kind, trigger = "UPDATE_CUSTOMER", None
     sequence = sync.sequence + 1
     command = _command(account_id, kind, sequence, changed, customer, trigger, source, ctx, now)
     new_sync = replace(
-        sync, synced=True, sequence=sequence, digests=digests, held=None, requests={}, alerted={}
+        sync, synced=True, sequence=sequence, digests=digests, held=None, requests={}
     )
-    return Outcome(replace(state, sync=new_sync), commands=[command])
+    return Outcome(replace(state, sync=new_sync), commands=[command], alerts=alerts)
 
 
 def _alert_once(state: CustomerState, alert: Alert, what: str) -> Outcome:

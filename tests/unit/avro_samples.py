@@ -34,6 +34,9 @@ def sample_commands() -> list[dict[str, Any]]:
     world.delete("address", "1-ADR-1")
     biz = "1-BIZ-77"
     world.write("address", s.address("1-ADR-9", state="WI"))
-    world.write("account", s.business(biz, pr_con_id=None, pr_addr_id="1-ADR-9"))
+    world.write("billing_profile", s.billing_profile("1-BP-9", accnt_id=biz))
+    world.write(
+        "account", s.business(biz, pr_con_id=None, pr_addr_id="1-ADR-9", pr_bill_prfl_id="1-BP-9")
+    )
     s.submit_order(world, biz, "1-ORD-9")
     return world.commands

@@ -158,3 +158,10 @@ def complete_prospect(world: Any, acct: str = "1-4MS-3423") -> None:
 def submit_order(world: Any, acct: str = "1-4MS-3423", order_id: str = "1-ORD-1") -> None:
     world.write("order", order(order_id, "Submitted"))
     world.write("order_line", order_line(f"{order_id}-L1", order_id, acct))
+
+
+def own_billing_profile(world: Any, acct: str, **over: Any) -> None:
+    """An account with its own primary billing profile (R7 requires one), `1-BP-<acct>`."""
+    profile = f"1-BP-{acct}"
+    world.write("billing_profile", billing_profile(profile, accnt_id=acct))
+    world.write("account", account(acct, pr_bill_prfl_id=profile, **over))

@@ -68,11 +68,15 @@ def test_r7_create_waits_for_account_name_source_and_mailing_address() -> None:
     assert held_reason(world.hubs[ACCT], world.ctx) == [
         "primary contact (name of a residential customer)",
         "mailing address",
+        "billing profile 1-BP-1 (PR_BILL_PRFL_ID)",
     ]
     world.write("contact", s.contact())
     assert world.take() == []
     world.write("address", s.address())
+    assert world.take() == []  # no create without its bill cycle, route and format
+    world.write("billing_profile", s.billing_profile(accnt_id=ACCT))
     (create,) = world.take()
+    assert create["customer"]["account"]["bill_cycle"] is not None
     assert create["customer"]["person"]["mailing_address"]["city"] == "Springfield"
     assert held_reason(world.hubs[ACCT], world.ctx) == []
 
@@ -80,7 +84,8 @@ def test_r7_create_waits_for_account_name_source_and_mailing_address() -> None:
 def test_r7_business_is_named_by_the_account_and_needs_no_contact() -> None:
     world = World()
     biz = "1-BIZ-77"
-    world.write("account", s.business(biz, pr_con_id=None))
+    world.write("account", s.business(biz, pr_con_id=None, pr_bill_prfl_id="1-BP-9"))
+    world.write("billing_profile", s.billing_profile("1-BP-9", accnt_id=biz))
     world.write("address", s.address())
     s.submit_order(world, biz)
     (create,) = world.take()
@@ -108,16 +113,63 @@ def test_r7_transaction_rows_in_any_order_yield_one_complete_create() -> None:
 def test_r7_create_waits_for_every_referenced_row_to_be_answered() -> None:
     world = World()
     s.complete_prospect(world, ACCT)
+    # a bill copy for a contact and an address Siebel has not written yet (same transaction)
+    world.write(
+        "statement_profile", s.statement_profile(contact_id="1-CON-NEW", addr_id="1-ADR-NEW")
+    )
     s.submit_order(world, ACCT)
-    world.take()
-    # The answers arrive in the same drain, so a create never names a contact it lacks.
-    world.write("statement_profile", s.statement_profile(contact_id="1-CON-NEW"))
-    (update,) = world.take()
-    assert update["customer"]["account_persons"][1]["entity_name"] is None
+    assert world.take() == []
+    assert held_reason(world.hubs[ACCT], world.ctx) == [
+        "contact 1-CON-NEW (referenced, no row yet)",
+        "address 1-ADR-NEW (referenced, no row yet)",
+    ]
     world.write("contact", s.contact("1-CON-NEW", fst_name="Ada", last_name="Byron"))
-    (update,) = world.take()
-    assert update["customer"]["account_persons"][1]["entity_name"] == "Byron,Ada"
-    assert update["changed_sections"] == ["STATEMENT_RECIPIENTS"]
+    assert world.take() == []
+    world.write("address", s.address("1-ADR-NEW", addr="5 Copy Street"))
+    (create,) = world.take()
+    copy = create["customer"]["account_persons"][1]
+    assert (copy["entity_name"], copy["address"]["address1"]) == ("Byron,Ada", "5 Copy Street")
+
+
+def test_r7_create_waits_for_the_billing_profile_pr_bill_prfl_id_names() -> None:
+    world = World()
+    world.write("contact", s.contact())
+    world.write("address", s.address())
+    world.write("account", s.account(ACCT, pr_bill_prfl_id="1-BP-7"))
+    world.write("billing_profile", s.billing_profile("1-BP-1", accnt_id=ACCT))  # not that one
+    s.submit_order(world, ACCT)
+    assert world.take() == []
+    world.write(
+        "billing_profile", s.billing_profile("1-BP-7", accnt_id=ACCT, bill_cycle="Monthly-22")
+    )
+    (create,) = world.take()
+    assert create["customer"]["account"]["bill_cycle"] is not None
+
+
+def test_r7_an_inactive_billing_profile_is_not_the_primary_one() -> None:
+    world = World()
+    world.write("contact", s.contact())
+    world.write("address", s.address())
+    world.write("account", s.account(ACCT, pr_bill_prfl_id=None))
+    world.write("billing_profile", s.billing_profile("1-BP-1", accnt_id=ACCT, status_cd="Inactive"))
+    s.submit_order(world, ACCT)
+    assert held_reason(world.hubs[ACCT], world.ctx) == ["primary billing profile"]
+    world.write("billing_profile", s.billing_profile("1-BP-2", accnt_id=ACCT, status_cd="Active"))
+    assert [c["command_type"] for c in world.take()] == ["CREATE_CUSTOMER"]
+
+
+def test_r7_several_profiles_flagged_primary_raise_an_alert_naming_them() -> None:
+    world = World()
+    world.write("contact", s.contact())
+    world.write("address", s.address())
+    world.write("account", s.account(ACCT, pr_bill_prfl_id=None))
+    for bp in ("1-BP-1", "1-BP-2"):
+        world.write("billing_profile", s.billing_profile(bp, accnt_id=ACCT))
+    s.submit_order(world, ACCT)
+    assert [c["command_type"] for c in world.take()] == ["CREATE_CUSTOMER"]  # lowest ROW_ID
+    (alert,) = world.alerts
+    assert alert.reason == "AMBIGUOUS_PRIMARY_BILLING_PROFILE"
+    assert alert.detail["profiles"] == ["1-BP-1", "1-BP-2"]
 
 
 def test_r12_seeded_account_is_not_created_again_and_updates_from_the_next_sequence() -> None:

@@ -56,7 +56,7 @@ def test_r2_line_without_billing_account_falls_back_to_the_header(world: World) 
 
 def test_r2_one_order_creates_each_distinct_billing_account_once(world: World) -> None:
     other = "1-4MS-9001"
-    world.write("account", s.account(other, pr_con_id="1-CON-1", pr_addr_id="1-ADR-1"))
+    s.own_billing_profile(world, other, pr_con_id="1-CON-1", pr_addr_id="1-ADR-1")
     world.write("order", s.order("1-ORD-1", "Submitted"))
     for n, acct in enumerate([ACCT, other, ACCT, other]):
         world.write("order_line", s.order_line(f"1-LN-{n}", "1-ORD-1", acct))

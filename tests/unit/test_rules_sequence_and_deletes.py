@@ -37,6 +37,7 @@ def test_r8_sequence_starts_at_one_with_the_create_and_grows_by_one(synced: Worl
 def test_r8_no_update_before_the_create() -> None:
     world = World()
     s.submit_order(world, ACCT)
+    world.write("billing_profile", s.billing_profile(accnt_id=ACCT))
     world.write("account", s.account(ACCT))
     world.write("account", s.account(ACCT, name="x"))
     world.write("contact", s.contact())

@@ -136,7 +136,7 @@ def test_r6_shared_contact_edit_updates_every_synced_account_and_no_prospect() -
     world.write("contact", s.contact(shared, fst_name="Sam", last_name="Shared"))
     world.write("address", s.address())
     for acct in ("1-A-1", "1-A-2", "1-PROSPECT"):
-        world.write("account", s.account(acct, pr_con_id=shared))
+        s.own_billing_profile(world, acct, pr_con_id=shared)
     s.submit_order(world, "1-A-1", "1-ORD-1")
     s.submit_order(world, "1-A-2", "1-ORD-2")
     assert len(world.take()) == 2
@@ -151,8 +151,8 @@ def test_r6_shared_address_fans_out_only_where_the_payload_changes() -> None:
     world.write("contact", s.contact())
     world.write("address", s.address())
     world.write("address", s.address("1-ADR-OTHER"))
-    world.write("account", s.account("1-A-1"))
-    world.write("account", s.account("1-A-2", pr_addr_id="1-ADR-OTHER"))
+    s.own_billing_profile(world, "1-A-1")
+    s.own_billing_profile(world, "1-A-2", pr_addr_id="1-ADR-OTHER")
     world.write("statement_profile", s.statement_profile("1-SP-9", "1-A-2", addr_id="1-ADR-1"))
     world.write("contact", s.contact("1-CON-2"))
     s.submit_order(world, "1-A-1", "1-ORD-1")
