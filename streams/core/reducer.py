@@ -53,6 +53,9 @@ class SyncState:
     requests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # alert reason → what it last said: a failure that persists is alerted once, not per event
     alerted: Mapping[str, str] = field(default_factory=dict)
+    # what CC&B fixed at the customer's first payload and later payloads keep: the CIS division
+    # (a move to another state does not move an existing account to another division)
+    fixed: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +66,7 @@ class SyncState:
             "deleted": self.deleted,
             "requests": {k: dict(v) for k, v in self.requests.items()},
             "alerted": dict(self.alerted),
+            "fixed": dict(self.fixed),
         }
 
     @classmethod
@@ -251,7 +255,14 @@ def _decide(
         first = sync.digests is None
         if agg.unanswered() or (first and agg.missing_parts(person=_is_person(agg, ctx))):
             return Outcome(state)  # held, or waiting for a reference answer
+        if not first and agg.addresses.get(agg.mailing_address_id() or "") is None:
+            raise MappingError(
+                f"synced customer {account_id} has no mailing address in Siebel any more; "
+                "CC&B keeps the last one sent until one is set"
+            )
         customer = map_customer(agg, ctx.codes)
+        if "cis_division" in sync.fixed:
+            customer["account"]["cis_division"] = sync.fixed["cis_division"]
     except MappingError as exc:
         alert = Alert("MAPPING_FAILED", account_id, str(exc), {"held": sync.held is not None})
         return _alert_once(state, alert, str(exc))
@@ -281,8 +292,17 @@ def _decide(
         kind, trigger = "UPDATE_CUSTOMER", None
     sequence = sync.sequence + 1
     command = _command(account_id, kind, sequence, changed, customer, trigger, source, ctx, now)
+    # a failure that cleared is alerted again if it comes back; the ambiguity stays noted
+    alerted = {k: v for k, v in sync.alerted.items() if k == "AMBIGUOUS_PRIMARY_BILLING_PROFILE"}
     new_sync = replace(
-        sync, synced=True, sequence=sequence, digests=digests, held=None, requests={}
+        sync,
+        synced=True,
+        sequence=sequence,
+        digests=digests,
+        held=None,
+        requests={},
+        alerted=alerted,
+        fixed=sync.fixed or {"cis_division": customer["account"]["cis_division"]},
     )
     return Outcome(replace(state, sync=new_sync), commands=[command], alerts=alerts)
 

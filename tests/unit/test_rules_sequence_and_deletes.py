@@ -170,12 +170,26 @@ def test_r10_removing_a_statement_profile_removes_its_recipient(synced: World) -
     assert [p["role"] for p in update["customer"]["account_persons"]] == ["MAIN"]
 
 
-def test_r10_deleting_the_mailing_address_yields_an_update_reflecting_it(synced: World) -> None:
+def test_r10_deleting_the_mailing_address_is_one_alert_not_a_null_address(synced: World) -> None:
     synced.take()
     synced.delete("address", "1-ADR-1")
+    synced.write("contact", s.contact(last_name="Brewster"))  # another change meanwhile
+    assert synced.take() == []  # CC&B keeps the last address rather than get none
+    assert [a.reason for a in synced.alerts] == ["MAPPING_FAILED"]
+    assert "no mailing address" in synced.alerts[0].message
+    synced.write("address", s.address("1-ADR-1", addr="9 New Road"))
     (update,) = synced.take()
-    assert "MAILING_ADDRESS" in update["changed_sections"]
-    assert update["customer"]["person"]["mailing_address"] is None
+    assert update["customer"]["person"]["mailing_address"]["address1"] == "9 New Road"
+    assert update["customer"]["person"]["entity_name"] == "Brewster,Grace"
+
+
+def test_r5_the_cis_division_is_set_at_create_and_kept(synced: World) -> None:
+    (create,) = synced.take()
+    division = create["customer"]["account"]["cis_division"]
+    synced.write("address", s.address(state="WI"))
+    (update,) = synced.take()
+    assert update["customer"]["account"]["cis_division"] == division == "IL"
+    assert update["changed_sections"] == ["MAILING_ADDRESS"]
 
 
 def test_r10_a_profile_moved_to_another_account_leaves_the_first(synced: World) -> None:
