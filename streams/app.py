@@ -29,7 +29,13 @@ from streams.core.codes import CodeMaps
 from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
 from streams.core.events import Subscription, hub_event_from_json, hub_event_to_json
 from streams.core.orders import OrderState, apply_order_row
-from streams.core.reducer import CustomerState, HubContext, held_reason, reduce
+from streams.core.reducer import (
+    CustomerState,
+    HubContext,
+    encoding_failed,
+    held_reason,
+    reduce,
+)
 from streams.core.references import ReferenceState, apply_row, apply_subscription
 from streams.core.routing import route
 from streams.core.source_config import SourceConfig
@@ -311,9 +317,14 @@ async def _hub(event: faust.EventT) -> None:
     except (InputError, ValueError, KeyError) as exc:
         await _dead_letter("UNPROCESSABLE_HUB_EVENT", exc, event)
         return
+    serializer = command_serializer()  # a registry failure is not bad input: it stops the worker
+    try:  # every command encoded before anything is sent
+        payloads = [serializer(command) for command in outcome.commands]
+    except (ValueError, TypeError, KeyError) as exc:  # content that does not fit the schema
+        outcome = encoding_failed(account_id, state, outcome, str(exc))
+        payloads = []
     outputs = []
-    for command in outcome.commands:
-        payload = command_serializer()(command)
+    for command, payload in zip(outcome.commands, payloads, strict=True):
         outputs.append(
             await commands_topic.send(key=account_id.encode(), value=payload, headers=origin())
         )

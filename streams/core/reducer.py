@@ -345,6 +345,22 @@ def reduce(
     return Outcome(outcome.state, outcome.commands, subs, alerts + outcome.alerts)
 
 
+def encoding_failed(
+    account_id: str, before: CustomerState, outcome: Outcome, error: str
+) -> Outcome:
+    """The commands of `outcome` cannot be encoded (their content does not fit the schema):
+    nothing is sent, the Siebel change stays in the aggregate, and the sync state stays as it
+    was — so the next event tries again with the next sequence still free (no gap)."""
+    alert = Alert(
+        "ENCODING_FAILED",
+        account_id,
+        f"the command for {account_id} does not fit the Avro schema: {error}",
+        {"commands": [c["command_type"] for c in outcome.commands]},
+    )
+    kept = replace(outcome.state, sync=before.sync)
+    return Outcome(kept, [], outcome.subscriptions, [*outcome.alerts, alert])
+
+
 def held_reason(state: CustomerState, ctx: HubContext) -> list[str]:
     """Why a held create is still held (for the web view and metrics)."""
     if state.sync.held is None:

@@ -11,11 +11,12 @@ from streams.core.events import (
     RowEvent,
     Seed,
     SyncRequest,
+    SyncWithdrawal,
     hub_event_from_json,
     hub_event_to_json,
 )
 from streams.core.orders import OrderState
-from streams.core.reducer import CustomerState, held_reason, reduce
+from streams.core.reducer import CustomerState, encoding_failed, held_reason, reduce
 from streams.core.references import ReferenceState
 from tests.unit import siebel_rows as s
 from tests.unit.world import NOW, World, position
@@ -73,6 +74,7 @@ def test_hub_events_round_trip_through_json() -> None:
         RowEvent("billing_profile", "1-BP-1", None, None),
         Answer("address", "1-ADR-1", s.address(), position("s_addr_per")),
         SyncRequest("1-ORD-1", "SO-1", ("1-L-1", "1-L-2"), position("s_order_item")),
+        SyncWithdrawal("1-ORD-1", "SO-1", position("s_order")),
         Seed(3),
     ]
     for event in events:
@@ -93,3 +95,26 @@ def test_order_and_reference_states_round_trip_through_json() -> None:
     assert world.refs
     for ref_state in world.refs.values():
         assert ReferenceState.from_json(ref_state.to_json()) == ref_state
+
+
+def test_r8_a_command_that_cannot_be_encoded_keeps_the_change_and_leaves_no_gap() -> None:
+    world = World()
+    s.complete_prospect(world, ACCT)
+    s.submit_order(world, ACCT)
+    world.take()
+    before = world.hubs[ACCT]
+    event = Answer(
+        "contact", "1-CON-1", s.contact(last_name="Brewster"), position("s_contact", 10**6)
+    )
+    outcome = reduce(ACCT, before, event, world.ctx, NOW)
+    assert [c["sequence"] for c in outcome.commands] == [2]
+    failed = encoding_failed(ACCT, before, outcome, "'phones' is not a list")
+    assert failed.commands == []
+    assert [a.reason for a in failed.alerts] == ["ENCODING_FAILED"]
+    assert failed.state.sync == before.sync  # sequence 2 is still free
+    assert failed.state.aggregate.contacts["1-CON-1"].last_name == "Brewster"  # kept
+    later = RowEvent("account", ACCT, s.account(ACCT, name="x"), position("s_org_ext", 10**6 + 8))
+    retry = reduce(ACCT, failed.state, later, world.ctx, NOW)
+    ((command,),) = [retry.commands]
+    assert command["sequence"] == 2
+    assert command["customer"]["person"]["entity_name"] == "Brewster,Grace"
