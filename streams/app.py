@@ -27,7 +27,7 @@ from streams.avro_codec import CommandSerializer, subject_for
 from streams.broker_auth import broker_credentials
 from streams.core.codes import CodeMaps
 from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
-from streams.core.events import Subscription, hub_event_from_json, hub_event_to_json
+from streams.core.events import HeldCheck, Subscription, hub_event_from_json, hub_event_to_json
 from streams.core.orders import OrderState, apply_order_row
 from streams.core.reducer import (
     CustomerState,
@@ -361,6 +361,22 @@ async def recount_held(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -
     """Partitions moved and their tables are recovered: recount from what this worker owns."""
     held_accounts.clear()
     held_accounts.update(key for key, _ in _held_states())
+
+
+@app.timer(interval=min(60.0, settings.held_alert_after / 4))
+async def check_held_creates() -> None:
+    """Ask the hub about creates held too long (R7); the hub answers with one alert each. A
+    question is an event, so the alert is sent exactly once like any other output."""
+    now = datetime.now(UTC)
+    for account_id in sorted(held_accounts):
+        value = hub_table.get(account_id)
+        sync = (value or {}).get("sync") or {}
+        since = sync.get("held_since")
+        if not since or "CREATE_HELD_TOO_LONG" in (sync.get("alerted") or {}):
+            continue
+        if (now - datetime.fromisoformat(since)).total_seconds() >= settings.held_alert_after:
+            check = HeldCheck(settings.held_alert_after, now.isoformat())
+            await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(check)))
 
 
 @app.page("/sync/stats/")

@@ -58,14 +58,14 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float = 3600) -> float:
     raw = _get(env, name, str(default))
     try:
         value = float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not a number of seconds") from exc
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be in (0, 3600] seconds, got {value}")
+    if not 0 < value <= maximum:
+        raise ConfigError(f"{name} must be in (0, {maximum:g}] seconds, got {value}")
     return value
 
 
@@ -120,6 +120,8 @@ class Settings:
     # R2 / R3: which order statuses trigger a create, which account classes may become customers.
     trigger_statuses: frozenset[str] = frozenset({"Submitted", "Open"})
     eligible_classes: frozenset[str] = frozenset({"Customer", "Billing"})
+    # R7: a create held longer than this raises one CREATE_HELD_TOO_LONG alert
+    held_alert_after: float = 900.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -172,6 +174,9 @@ class Settings:
             data_dir=_get(env, "SYNC_DATA_DIR", d.data_dir),
             trigger_statuses=_set(env, "SYNC_TRIGGER_STATUSES", d.trigger_statuses),
             eligible_classes=_set(env, "SYNC_ELIGIBLE_ACCOUNT_CLASSES", d.eligible_classes),
+            held_alert_after=_seconds(
+                env, "SYNC_HELD_ALERT_AFTER", d.held_alert_after, maximum=7 * 86400
+            ),
         )
 
     def source_topic(self, table: str) -> str:

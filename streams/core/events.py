@@ -66,6 +66,17 @@ class SyncWithdrawal:
 
 
 @dataclass(frozen=True)
+class HeldCheck:
+    """A timer's question to the hub: is this account's create held longer than `max_age_s`?
+    Sent as an event so the answer (one CREATE_HELD_TOO_LONG alert) is exactly-once too."""
+
+    max_age_s: float
+    at: str  # ISO time of the check
+
+    kind = "held_check"
+
+
+@dataclass(frozen=True)
 class Seed:
     """Bootstrap (R12): the account already exists in CC&B; its last command had `sequence`."""
 
@@ -74,13 +85,15 @@ class Seed:
     kind = "seed"
 
 
-HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | Seed
+HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | HeldCheck | Seed
 
 
 def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
     body: dict[str, Any] = {"kind": event.kind}
     if isinstance(event, Seed):
         return body | {"sequence": event.sequence}
+    if isinstance(event, HeldCheck):
+        return body | {"max_age_s": event.max_age_s, "at": event.at}
     if isinstance(event, SyncRequest):
         body |= {
             "order_id": event.order_id,
@@ -100,6 +113,8 @@ def hub_event_from_json(data: Mapping[str, Any]) -> HubEvent:
     kind = data.get("kind")
     if kind == "seed":
         return Seed(sequence=int(data.get("sequence", 1)))
+    if kind == "held_check":
+        return HeldCheck(float(data["max_age_s"]), str(data["at"]))
     source = _source(data.get("source"))
     if kind == "sync_request":
         return SyncRequest(

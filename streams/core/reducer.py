@@ -21,6 +21,7 @@ from streams.core.debezium import SourcePosition, is_stale
 from streams.core.events import (
     Alert,
     Answer,
+    HeldCheck,
     HubEvent,
     RowEvent,
     Seed,
@@ -56,6 +57,7 @@ class SyncState:
     # what CC&B fixed at the customer's first payload and later payloads keep: the CIS division
     # (a move to another state does not move an existing account to another division)
     fixed: Mapping[str, str] = field(default_factory=dict)
+    held_since: str | None = None  # ISO time the create started to wait (R7)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class SyncState:
             "requests": {k: dict(v) for k, v in self.requests.items()},
             "alerted": dict(self.alerted),
             "fixed": dict(self.fixed),
+            "held_since": self.held_since,
         }
 
     @classmethod
@@ -109,6 +112,8 @@ def _apply(
     if isinstance(event, Seed):
         seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence))
         return CustomerState(agg, seeded if not sync.synced else sync), []
+    if isinstance(event, HeldCheck):
+        return state, []  # answered in reduce(); nothing to apply
     if isinstance(event, SyncRequest | SyncWithdrawal):
         if sync.synced:
             return state, []  # R13: re-orders create nothing; a sent create stays sent
@@ -329,6 +334,41 @@ def reduce(
     account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext, now: datetime
 ) -> Outcome:
     """Apply one event to one account's state; return what to emit."""
+    if isinstance(event, HeldCheck):
+        return _held_check(account_id, state, event, ctx)
+    outcome = _reduce(account_id, state, event, ctx, now)
+    sync = outcome.state.sync
+    since = (sync.held_since or now.isoformat()) if sync.held is not None else None
+    if since != sync.held_since:
+        outcome = replace(
+            outcome, state=replace(outcome.state, sync=replace(sync, held_since=since))
+        )
+    return outcome
+
+
+def _held_check(
+    account_id: str, state: CustomerState, check: HeldCheck, ctx: HubContext
+) -> Outcome:
+    sync = state.sync
+    if sync.held is None or sync.held_since is None:
+        return Outcome(state)
+    age = datetime.fromisoformat(check.at) - datetime.fromisoformat(sync.held_since)
+    if age.total_seconds() < check.max_age_s:
+        return Outcome(state)
+    reasons = held_reason(state, ctx)
+    alert = Alert(
+        "CREATE_HELD_TOO_LONG",
+        account_id,
+        f"the create of {account_id} (order {sync.held.get('order_num')}) has waited since "
+        f"{sync.held_since} for: {'; '.join(reasons)}",
+        {"held_since": sync.held_since, "waiting_for": reasons, "trigger": dict(sync.held)},
+    )
+    return _alert_once(state, alert, sync.held_since)
+
+
+def _reduce(
+    account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext, now: datetime
+) -> Outcome:
     row = _row_of(event)
     if row is not None:
         entity, row_id, position = row
@@ -340,7 +380,7 @@ def reduce(
         applied = replace(applied, aggregate=aggregate)
     pruned = replace(applied, aggregate=applied.aggregate.pruned())
     subs = _subscriptions(account_id, state.aggregate, pruned.aggregate)
-    source = event.source if not isinstance(event, Seed) else None
+    source = event.source if not isinstance(event, Seed | HeldCheck) else None
     outcome = _decide(account_id, pruned, source, ctx, now)
     return Outcome(outcome.state, outcome.commands, subs, alerts + outcome.alerts)
 

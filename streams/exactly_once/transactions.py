@@ -182,8 +182,13 @@ class EventTransactions(TransactionManager):
         transactional_id: str | None = None,
     ) -> Awaitable[RecordMetadata]:
         event = faust.current_event()
-        if event is None or self._is_changelog(topic):
+        if self._is_changelog(topic):
             return await super().send(topic, key, value, partition, timestamp, headers)
+        if event is None:
+            # a timer's send belongs to no event's transaction (and would be an orphan at the
+            # next revoke): it goes out at once, idempotent but not transactional; whatever
+            # such a send asks for must be safe to ask twice
+            return await self.producer.send(topic, key, value, partition, timestamp, headers)
         tp = event.message.tp
         tid = transactional_id_for(self.app, tp)
         # None for a topic this worker does not consume (commands, DLQ): the producer's own

@@ -258,3 +258,20 @@ def test_a_send_joins_the_transaction_of_the_event_being_processed(
     monkeypatch.setattr(faust, "current_event", lambda: event)
     asyncio.run(manager.send("app-hub-events", b"k", b"v", None, None, None))
     assert sent == [("app-hub-events", "app-0-2")]  # the event's partition 2, not destination 3
+
+
+def test_a_send_outside_any_event_joins_no_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a timer's record would otherwise sit in a partition's transaction with no offset to
+    # commit it, and make the next revoke refuse to go on
+    sent: list[tuple[str, str | None]] = []
+
+    async def send(topic: str, *args: Any, transactional_id: str | None = None) -> None:
+        sent.append((topic, transactional_id))
+
+    producer = _producer()
+    fake: Any = producer
+    fake.send = send
+    manager = _transactions(producer)
+    monkeypatch.setattr(faust, "current_event", lambda: None)
+    asyncio.run(manager.send("app-hub-events", b"k", b"v", None, None, None))
+    assert sent == [("app-hub-events", None)]

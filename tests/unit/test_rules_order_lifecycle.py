@@ -137,3 +137,31 @@ def test_r3_an_ineligible_held_account_says_why_in_the_held_view(world: World) -
     assert held_reason(world.hubs[ACCT], world.ctx) == [
         "account class 'Service' is not eligible (R3)"
     ]
+
+
+def test_r7_a_create_held_too_long_raises_one_alert_naming_what_it_waits_for(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from streams.core.events import HeldCheck
+    from streams.core.reducer import reduce
+    from tests.unit.world import NOW
+
+    s.submit_order(world, ACCT)
+    state = world.hubs[ACCT]
+    assert state.sync.held_since == NOW.isoformat()
+
+    def check(after: timedelta) -> list[str]:
+        nonlocal state
+        outcome = reduce(ACCT, state, HeldCheck(900, (NOW + after).isoformat()), world.ctx, NOW)
+        state = outcome.state
+        return [a.message for a in outcome.alerts]
+
+    assert check(timedelta(minutes=10)) == []  # not yet
+    (message,) = check(timedelta(minutes=16))
+    assert "mailing address" in message
+    assert check(timedelta(minutes=30)) == []  # once
+    _complete(world)
+    assert [c["command_type"] for c in world.take()] == ["CREATE_CUSTOMER"]
+    assert world.hubs[ACCT].sync.held_since is None
