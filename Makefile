@@ -15,7 +15,7 @@ help:
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make crash-test   only the tests that kill workers mid-stream (also part of make test)"
 	@echo "make faults       only the several-workers fault harness (also part of make test)"
-	@echo "make soak         the fault harness at length: 100+ faults, about an hour"
+	@echo "make soak         the fault harness at length: 100+ faults, about 45 minutes"
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
@@ -66,7 +66,7 @@ crash-test: stack-up
 faults: stack-up
 	$(ENV) $(PY) -m pytest -m reliability -rP
 
-# ~35 rounds of kill -9 / rolling restart / stall plus the rest: 100+ faults (not in CI)
+# 32 rounds of kill -9 / rolling restart / stall plus the rest: 104 faults (not in CI)
 SOAK_ROUNDS ?= 32
 soak: stack-up
 	$(ENV) $(PY) -m tests.reliability.scenario --rounds $(SOAK_ROUNDS)

@@ -38,8 +38,14 @@ from streams.topology import changelog_topic_names, internal_topic_names, source
 FAILED_REASONS = {"PROCESSING_FAILED", "UNPROCESSABLE_HUB_EVENT"}
 
 
-def read_all(settings: Settings, topics: list[str], timeout_s: float = 120.0) -> Iterator[Any]:
-    """Every committed record of `topics`, up to their ends at the time of the call."""
+Offsets = dict[tuple[str, int], int]
+
+
+def read_all(
+    settings: Settings, topics: list[str], start: Offsets | None = None, timeout_s: float = 180.0
+) -> Iterator[Any]:
+    """Every committed record of `topics` (from `start`, default the beginning), up to their
+    ends at the time of the call."""
     admin = AdminClient(settings.kafka_client_config())
     metadata = admin.list_topics(timeout=10).topics
     tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
@@ -52,8 +58,18 @@ def read_all(settings: Settings, topics: list[str], timeout_s: float = 120.0) ->
             "isolation.level": "read_committed",
         }
     )
-    consumer.assign([TopicPartition(tp.topic, tp.partition, 0) for tp in tps])
-    left = {(tp.topic, tp.partition) for tp in tps if ends[(tp.topic, tp.partition)] > 0}
+    first = start or {}
+    consumer.assign(
+        [
+            TopicPartition(tp.topic, tp.partition, first.get((tp.topic, tp.partition), 0))
+            for tp in tps
+        ]
+    )
+    left = {
+        (tp.topic, tp.partition)
+        for tp in tps
+        if ends[(tp.topic, tp.partition)] > first.get((tp.topic, tp.partition), 0)
+    }
     deadline = time.monotonic() + timeout_s
     try:
         while left and time.monotonic() < deadline:
@@ -104,12 +120,25 @@ class Findings:
         self.counts["problems"] += 1
 
 
-def check(settings: Settings, source: SourceConfig, *, exactly_once: bool = True) -> Findings:
+def end_offsets(settings: Settings, topics: list[str]) -> Offsets:
+    admin = AdminClient(settings.kafka_client_config())
+    metadata = admin.list_topics(timeout=10).topics
+    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
+    return _end_offsets(admin, tps, committed=True)
+
+
+def check(
+    settings: Settings,
+    source: SourceConfig,
+    *,
+    exactly_once: bool = True,
+    start: Offsets | None = None,
+) -> Findings:
     """Under at-least-once a command may come again, identical (same id, same content), and
     an input may be processed again; nothing may be missing either way."""
     found = Findings()
     _check_commands(settings, found, exactly_once)
-    _check_origins(settings, source, found, exactly_once)
+    _check_origins(settings, source, found, exactly_once, start)
     _check_dead_letters(settings, found)
     internal = [*internal_topic_names(settings).values(), *changelog_topic_names(settings)]
     deadline = time.monotonic() + 30
@@ -174,7 +203,11 @@ def _origin(msg: Any) -> str | None:
 
 
 def _check_origins(
-    settings: Settings, source: SourceConfig, found: Findings, exactly_once: bool
+    settings: Settings,
+    source: SourceConfig,
+    found: Findings,
+    exactly_once: bool,
+    start: Offsets | None,
 ) -> None:
     outputs: Counter[str] = Counter()
     per_source: Counter[str] = Counter()
@@ -194,7 +227,7 @@ def _check_origins(
     for origin, n in outputs.items():
         if n > 1 and exactly_once:
             found.problem(f"output {origin} written {n} times (an input processed twice)")
-    for msg in read_all(settings, sorted(sources)):
+    for msg in read_all(settings, sorted(sources), start):
         expected = _routed(msg, source)
         coordinates = f"{msg.topic()}:{msg.partition()}:{msg.offset()}"
         found.counts["source records"] += 1
