@@ -94,6 +94,9 @@ class Aggregate:
             ids.add(self.account.pr_con_id)
         ids.update(link.person_id for link in self.active_party_links())
         ids.update(s.contact_id for s in self.rows("statement_profile") if s.contact_id)
+        profile = self.primary_billing_profile()
+        if profile and profile.contact_id:  # who bills are addressed to (DESIGN §5.3)
+            ids.add(profile.contact_id)
         return frozenset(ids)
 
     def referenced_addresses(self) -> frozenset[str]:

@@ -153,8 +153,6 @@ def _autopay(profile: BillingProfile | None, codes: CodeMaps) -> dict[str, Any] 
 def _account(agg: Aggregate, account: Account, codes: CodeMaps, mailing: Any) -> dict[str, Any]:
     profile = agg.primary_billing_profile()
     where = f"billing profile {profile.row_id}" if profile else "no billing profile"
-    bill_addr_id = profile.addr_id if profile else None
-    override = bill_addr_id is not None and bill_addr_id != agg.mailing_address_id()
     return {
         "cis_division": _need(
             codes("cis_division", mailing["state"] if mailing else None, where="mailing STATE"),
@@ -168,17 +166,70 @@ def _account(agg: Aggregate, account: Account, codes: CodeMaps, mailing: Any) ->
             codes("currency", account.base_curcy_cd, where="S_ORG_EXT.BASE_CURCY_CD"), "currency"
         ),
         "setup_date": account.created,
+        "account_number": account.ou_num,
         "bill_cycle": codes("bill_cycle", profile.bill_cycle if profile else None, where=where),
+        "budget_billing": bool(profile and profile.budget_bill_flg),
+        "autopay": _autopay(profile, codes),
+    }
+
+
+def _main(
+    agg: Aggregate, account: Account, person: dict[str, Any], codes: CodeMaps
+) -> dict[str, Any]:
+    """The main customer's account-person: who it is, and how its bills go (the primary
+    billing profile's routing, format, address and addressee)."""
+    profile = agg.primary_billing_profile()
+    where = f"billing profile {profile.row_id}" if profile else "no billing profile"
+    bill_addr_id = profile.addr_id if profile else None
+    override = bill_addr_id is not None and bill_addr_id != agg.mailing_address_id()
+    bill_to = agg.contacts.get(profile.contact_id) if profile and profile.contact_id else None
+    return {
+        "role": "MAIN",
+        # a business is the customer itself; its primary contact is a CONTACT of its own
+        "siebel_contact_id": account.pr_con_id
+        if person["person_or_business"] == "PERSON"
+        else None,
+        "entity_name": person["entity_name"],
+        "main_customer": True,
+        "financially_responsible": True,
+        "copies": 1,
         "bill_route_type": codes(
             "bill_route_type", profile.bill_media if profile else None, where=where
         ),
         "bill_format": codes("bill_format", profile.bill_type if profile else None, where=where),
         "bill_address_source": "ACCOUNT_OVERRIDE" if override else "PERSON",
-        "bill_address": address(agg.addresses.get(bill_addr_id or "")) if override else None,
-        "bill_email": profile.email_bill_to if profile else None,
-        "budget_billing": bool(profile and profile.budget_bill_flg),
-        "autopay": _autopay(profile, codes),
+        "address": address(agg.addresses.get(bill_addr_id or "")) if override else None,
+        "email": profile.email_bill_to if profile else None,
+        "language": None,
+        "bill_to_contact_id": profile.contact_id if profile else None,
+        "bill_to_name": entity_name(bill_to) if bill_to else None,
     }
+
+
+def _business_contact(agg: Aggregate, account: Account) -> list[dict[str, Any]]:
+    """A business's primary contact, as an account-person of its own (R5/R6: its edits are
+    updates of the business)."""
+    contact = agg.contacts.get(account.pr_con_id) if account.pr_con_id else None
+    if contact is None:
+        return []
+    return [
+        {
+            "role": "CONTACT",
+            "siebel_contact_id": contact.row_id,
+            "entity_name": entity_name(contact),
+            "main_customer": False,
+            "financially_responsible": False,
+            "copies": 0,
+            "bill_route_type": None,
+            "bill_format": None,
+            "bill_address_source": "PERSON",
+            "address": None,
+            "email": contact.email_addr,
+            "language": None,
+            "bill_to_contact_id": None,
+            "bill_to_name": None,
+        }
+    ]
 
 
 def _bill_copy(agg: Aggregate, stmt: StatementProfile, codes: CodeMaps) -> dict[str, Any]:
@@ -193,9 +244,12 @@ def _bill_copy(agg: Aggregate, stmt: StatementProfile, codes: CodeMaps) -> dict[
         "copies": stmt.copies if stmt.copies is not None else 1,
         "bill_route_type": codes("bill_route_type", stmt.bill_media, where=where),
         "bill_format": codes("bill_format", stmt.bill_type, where=where),
+        "bill_address_source": "ACCOUNT_OVERRIDE" if stmt.addr_id else "PERSON",
         "address": address(agg.addresses.get(stmt.addr_id or "")),
         "email": stmt.email_bill_to,
         "language": codes("language", stmt.language, where=where),
+        "bill_to_contact_id": None,
+        "bill_to_name": None,
     }
 
 
@@ -205,52 +259,43 @@ def map_customer(agg: Aggregate, codes: CodeMaps) -> dict[str, Any]:
     if account is None:
         raise MappingError("no account row to map")
     person = _person(agg, account, codes)
-    main = {
-        "role": "MAIN",
-        "siebel_contact_id": account.pr_con_id,
-        "entity_name": person["entity_name"],
-        "main_customer": True,
-        "financially_responsible": True,
-        "copies": 1,
-        "bill_route_type": None,
-        "bill_format": None,
-        "address": None,
-        "email": None,
-        "language": None,
-    }
+    contacts = _business_contact(agg, account) if person["person_or_business"] == "BUSINESS" else []
     copies = [_bill_copy(agg, s, codes) for s in agg.rows("statement_profile")]
     return {
         "person": person,
         "account": _account(agg, account, codes, person["mailing_address"]),
-        "account_persons": [main, *copies],
+        "account_persons": [_main(agg, account, person, codes), *contacts, *copies],
     }
 
 
 def sections(customer: dict[str, Any]) -> dict[str, Any]:
     """The customer split into the sections a command names as changed."""
     person, account = customer["person"], customer["account"]
+    persons = customer["account_persons"]
+    main = persons[0]
     return {
         "PERSON": {k: person[k] for k in ("person_or_business", "entity_name", "identifiers")}
-        | {"language": person["language"], "main": customer["account_persons"][0]},
-        "ACCOUNT": {k: account[k] for k in ("cis_division", "customer_class", "currency")}
-        | {"setup_date": account["setup_date"]},
+        | {"language": person["language"], "main": {k: main[k] for k in MAIN_IDENTITY}},
+        "ACCOUNT": {k: account[k] for k in ACCOUNT_FIELDS},
         "MAILING_ADDRESS": person["mailing_address"],
-        "CONTACTS": {k: person[k] for k in ("phones", "email", "contacts")},
-        "BILLING": {
-            k: account[k]
-            for k in (
-                "bill_cycle",
-                "bill_route_type",
-                "bill_format",
-                "bill_address_source",
-                "bill_address",
-                "bill_email",
-                "budget_billing",
-            )
-        },
+        "CONTACTS": {k: person[k] for k in ("phones", "email", "contacts")}
+        | {"persons": [p for p in persons if p["role"] == "CONTACT"]},
+        "BILLING": {k: account[k] for k in ("bill_cycle", "budget_billing")}
+        | {"main": {k: v for k, v in main.items() if k not in MAIN_IDENTITY}},
         "AUTOPAY": account["autopay"],
-        "STATEMENT_RECIPIENTS": [p for p in customer["account_persons"] if p["role"] != "MAIN"],
+        "STATEMENT_RECIPIENTS": [p for p in persons if p["role"] == "BILL_COPY"],
     }
+
+
+# the main account-person's identity (PERSON); the rest of it is how its bills go (BILLING)
+MAIN_IDENTITY = (
+    "role",
+    "siebel_contact_id",
+    "entity_name",
+    "main_customer",
+    "financially_responsible",
+)
+ACCOUNT_FIELDS = ("cis_division", "customer_class", "currency", "setup_date", "account_number")
 
 
 def digest(value: Any) -> str:

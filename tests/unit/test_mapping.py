@@ -100,20 +100,27 @@ def test_business_is_named_by_the_account_with_its_phone_email_and_tax_id() -> N
     ]
 
 
+def _main(agg: Any) -> dict[str, Any]:
+    main: dict[str, Any] = map_customer(agg, CODES)["account_persons"][0]
+    assert main["role"] == "MAIN"
+    return main
+
+
 def test_account_section_from_account_and_primary_billing_profile() -> None:
-    account = map_customer(aggregate(), CODES)["account"]
+    customer = map_customer(aggregate(), CODES)
+    account = customer["account"]
     assert account["cis_division"] == "IL"
     assert account["customer_class"] == "RES"
     assert account["currency"] == "USD"
     assert str(account["setup_date"]) == "2024-03-01"
-    assert (account["bill_cycle"], account["bill_route_type"], account["bill_format"]) == (
-        "M08",
-        "POSTAL",
-        "D",
-    )
-    assert account["bill_address_source"] == "PERSON"
-    assert account["bill_address"] is None
+    assert account["account_number"] == "AC-100234"  # OU_NUM
+    assert account["bill_cycle"] == "M08"
     assert account["autopay"] is None
+    # routing belongs to the account-person in CC&B, the main one included (schema v2)
+    main = customer["account_persons"][0]
+    assert (main["bill_route_type"], main["bill_format"]) == ("POSTAL", "D")
+    assert main["bill_address_source"] == "PERSON"
+    assert main["address"] is None
 
 
 def test_primary_profile_is_the_accounts_pointer_then_the_flag() -> None:
@@ -122,14 +129,15 @@ def test_primary_profile_is_the_accounts_pointer_then_the_flag() -> None:
         s.billing_profile("1-BP-2", primary_flg=False, bill_media="Email"),
     ]
     agg = aggregate(account=s.account(ACCT, pr_bill_prfl_id="1-BP-2"), billing=profiles)
-    assert map_customer(agg, CODES)["account"]["bill_route_type"] == "EMAIL"
+    assert _main(agg)["bill_route_type"] == "EMAIL"
     agg = aggregate(account=s.account(ACCT, pr_bill_prfl_id=None), billing=profiles)
-    assert map_customer(agg, CODES)["account"]["bill_route_type"] == "POSTAL"
+    assert _main(agg)["bill_route_type"] == "POSTAL"
 
 
 def test_no_billing_profile_uses_the_documented_when_empty_codes() -> None:
-    account = map_customer(aggregate(billing=[]), CODES)["account"]
-    assert (account["bill_route_type"], account["bill_format"], account["bill_cycle"]) == (
+    customer = map_customer(aggregate(billing=[]), CODES)
+    main = customer["account_persons"][0]
+    assert (main["bill_route_type"], main["bill_format"], customer["account"]["bill_cycle"]) == (
         "POSTAL",
         "D",
         None,
@@ -141,9 +149,19 @@ def test_billing_profile_address_other_than_mailing_overrides_the_bill_address()
         billing=[s.billing_profile(addr_id="1-ADR-9")],
         addresses=[s.address(), s.address("1-ADR-9", addr="PO Box 7")],
     )
-    account = map_customer(agg, CODES)["account"]
-    assert account["bill_address_source"] == "ACCOUNT_OVERRIDE"
-    assert account["bill_address"]["address1"] == "PO Box 7"
+    main = _main(agg)
+    assert main["bill_address_source"] == "ACCOUNT_OVERRIDE"
+    assert main["address"]["address1"] == "PO Box 7"
+
+
+def test_the_billing_profile_contact_is_who_the_main_bills_are_addressed_to() -> None:
+    agg = aggregate(
+        billing=[s.billing_profile(contact_id="1-CON-7")],
+        contacts=[s.contact(), s.contact("1-CON-7", fst_name="Ada", last_name="Byron")],
+    )
+    main = _main(agg)
+    assert (main["bill_to_contact_id"], main["bill_to_name"]) == ("1-CON-7", "Byron,Ada")
+    assert "1-CON-7" in agg.referenced_contacts()  # subscribed, so its edits follow
 
 
 def test_autopay_carries_the_token_never_a_card_number() -> None:

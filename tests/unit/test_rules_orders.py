@@ -79,7 +79,8 @@ def test_r2_the_line_level_billing_profile_is_ignored(world: World) -> None:
     world.write("order", s.order("1-ORD-1", "Submitted"))
     world.write("order_line", s.order_line("1-LN-1", "1-ORD-1", ACCT, bill_profile_id="1-BP-2"))
     (create,) = world.take()
-    assert create["customer"]["account"]["bill_route_type"] == "POSTAL"  # primary 1-BP-1: Paper
+    main = create["customer"]["account_persons"][0]
+    assert main["bill_route_type"] == "POSTAL"  # primary 1-BP-1: Paper
 
 
 def test_r13_an_order_for_an_already_synced_account_creates_nothing(world: World) -> None:
