@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak
+.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
 
 help:
 	@echo "make run          stack up + sync worker + Siebel activity simulator, with a live summary"
@@ -17,6 +17,7 @@ help:
 	@echo "make faults       only the several-workers fault harness (also part of make test)"
 	@echo "make soak         the fault harness at length: 100+ faults, about 45 minutes"
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
+	@echo "make seed FILE=x.csv    go-live: publish the CC&B cross-reference (README, Go-live)"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
 $(STAMP): pyproject.toml
@@ -70,6 +71,10 @@ faults: stack-up
 SOAK_ROUNDS ?= 32
 soak: stack-up
 	$(ENV) $(PY) -m tests.reliability.scenario --rounds $(SOAK_ROUNDS)
+
+seed: stack-up
+	@test -n "$(FILE)" || { echo "usage: make seed FILE=cross-reference.csv"; exit 2; }
+	$(ENV) $(PY) -m streams.seeding "$(FILE)" --execute
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

@@ -392,3 +392,7 @@ async def held_view(web: Any, request: Any) -> Any:
         key: held_reason(CustomerState.from_json(value), hub_ctx) for key, value in _held_states()
     }
     return web.json(held)
+
+
+# the operator commands register on this app (`faust -A streams.app seed …`)
+from streams import commands  # noqa: E402, F401

@@ -78,9 +78,12 @@ class HeldCheck:
 
 @dataclass(frozen=True)
 class Seed:
-    """Bootstrap (R12): the account already exists in CC&B; its last command had `sequence`."""
+    """Bootstrap (R12): the account already exists in CC&B; its last command had `sequence`,
+    and CC&B knows it as `ccb_account_id` / `ccb_person_id` (sent in every later command)."""
 
     sequence: int = 1
+    ccb_account_id: str | None = None
+    ccb_person_id: str | None = None
 
     kind = "seed"
 
@@ -91,7 +94,11 @@ HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | HeldCheck | Seed
 def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
     body: dict[str, Any] = {"kind": event.kind}
     if isinstance(event, Seed):
-        return body | {"sequence": event.sequence}
+        return body | {
+            "sequence": event.sequence,
+            "ccb_account_id": event.ccb_account_id,
+            "ccb_person_id": event.ccb_person_id,
+        }
     if isinstance(event, HeldCheck):
         return body | {"max_age_s": event.max_age_s, "at": event.at}
     if isinstance(event, SyncRequest):
@@ -112,7 +119,11 @@ def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
 def hub_event_from_json(data: Mapping[str, Any]) -> HubEvent:
     kind = data.get("kind")
     if kind == "seed":
-        return Seed(sequence=int(data.get("sequence", 1)))
+        return Seed(
+            sequence=int(data.get("sequence", 1)),
+            ccb_account_id=data.get("ccb_account_id"),
+            ccb_person_id=data.get("ccb_person_id"),
+        )
     if kind == "held_check":
         return HeldCheck(float(data["max_age_s"]), str(data["at"]))
     source = _source(data.get("source"))

@@ -110,8 +110,12 @@ def _apply(
 ) -> tuple[CustomerState, list[Alert]]:
     agg, sync = state.aggregate, state.sync
     if isinstance(event, Seed):
-        seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence))
-        return CustomerState(agg, seeded if not sync.synced else sync), []
+        if sync.synced:
+            return state, []  # seeding again, or after the create: nothing changes
+        ids = {"ccb_account_id": event.ccb_account_id, "ccb_person_id": event.ccb_person_id}
+        fixed = {k: v for k, v in ids.items() if v}
+        seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence), fixed=fixed)
+        return CustomerState(agg, seeded), []
     if isinstance(event, HeldCheck):
         return state, []  # answered in reduce(); nothing to apply
     if isinstance(event, SyncRequest | SyncWithdrawal):
@@ -203,6 +207,7 @@ def _command(
     source: SourcePosition | None,
     ctx: HubContext,
     now: datetime,
+    fixed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "command_id": command_id(account_id, sequence),
@@ -226,6 +231,8 @@ def _command(
             "code_map_version": ctx.codes.version,
         },
         "emitted_at": now,
+        "ccb_account_id": (fixed or {}).get("ccb_account_id"),
+        "ccb_person_id": (fixed or {}).get("ccb_person_id"),
         "customer": customer,
     }
 
@@ -296,7 +303,9 @@ def _decide(
             return Outcome(state, alerts=alerts)
         kind, trigger = "UPDATE_CUSTOMER", None
     sequence = sync.sequence + 1
-    command = _command(account_id, kind, sequence, changed, customer, trigger, source, ctx, now)
+    command = _command(
+        account_id, kind, sequence, changed, customer, trigger, source, ctx, now, sync.fixed
+    )
     # a failure that cleared is alerted again if it comes back; the ambiguity stays noted
     alerted = {k: v for k, v in sync.alerted.items() if k == "AMBIGUOUS_PRIMARY_BILLING_PROFILE"}
     new_sync = replace(
@@ -307,7 +316,7 @@ def _decide(
         held=None,
         requests={},
         alerted=alerted,
-        fixed=sync.fixed or {"cis_division": customer["account"]["cis_division"]},
+        fixed={"cis_division": customer["account"]["cis_division"], **sync.fixed},
     )
     return Outcome(replace(state, sync=new_sync), commands=[command], alerts=alerts)
 

@@ -1,8 +1,9 @@
 """Bootstrap over an existing CC&B (R12): the old integration's cross-reference as seed events.
 
-Accepts CSV with a header (`siebel_account_id[,last_sequence,...]`) or JSON (a list of objects
-with the same fields, or of plain account ids). Seeded accounts count as synced: an order for them
-creates nothing, and their next mapped change is an update with sequence last_sequence + 1.
+Accepts CSV with a header (`siebel_account_id[,ccb_account_id,ccb_person_id,last_sequence]`) or
+JSON (a list of objects with the same fields, or of plain account ids). Seeded accounts count as
+synced: an order for them creates nothing, their first full view from Siebel is an update with
+sequence last_sequence + 1, and CC&B's ids travel in every command after.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ def parse_seed(text: str, *, fmt: str) -> list[tuple[str, Seed]]:
             raise InputError(f"seed record {n}: last_sequence is not a number") from exc
         if sequence < 1:
             raise InputError(f"seed record {n}: last_sequence must be at least 1")
-        seeds.append((account, Seed(sequence=sequence)))
+        ids = {
+            k: str(row.get(k) or "").strip() or None for k in ("ccb_account_id", "ccb_person_id")
+        }
+        seeds.append((account, Seed(sequence, ids["ccb_account_id"], ids["ccb_person_id"])))
+    accounts = [a for a, _ in seeds]
+    if len(set(accounts)) != len(accounts):
+        dup = sorted({a for a in accounts if accounts.count(a) > 1})
+        raise InputError(f"seed file names accounts more than once: {', '.join(dup[:10])}")
     return seeds
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from streams.core.debezium import ChangeEvent
@@ -71,8 +73,14 @@ def test_row_missing_a_required_column_is_a_mapping_error() -> None:
 
 
 def test_r12_seed_from_csv_and_json() -> None:
-    csv_text = "siebel_account_id,last_sequence,ccb_account_id\n1-A,3,0012345\n1-B,,0099\n"
-    assert parse_seed(csv_text, fmt="csv") == [("1-A", Seed(3)), ("1-B", Seed(1))]
+    csv_text = (
+        "siebel_account_id,last_sequence,ccb_account_id,ccb_person_id\n"
+        "1-A,3,0012345,P-77\n1-B,,0099,\n"
+    )
+    assert parse_seed(csv_text, fmt="csv") == [
+        ("1-A", Seed(3, "0012345", "P-77")),
+        ("1-B", Seed(1, "0099", None)),
+    ]
     assert parse_seed('["1-A", {"siebel_account_id": "1-B", "last_sequence": 2}]', fmt="json") == [
         ("1-A", Seed(1)),
         ("1-B", Seed(2)),
@@ -87,8 +95,24 @@ def test_r12_seed_from_csv_and_json() -> None:
         ("siebel_account_id,last_sequence\n1-A,0\n", "csv", "at least 1"),
         ("{not json", "json", "not JSON"),
         ("", "xml", "unknown seed format"),
+        ("siebel_account_id\n1-A\n1-A\n", "csv", "more than once: 1-A"),
     ],
 )
 def test_r12_bad_seed_files_say_which_record(text: str, fmt: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_seed(text, fmt=fmt)
+
+
+def test_r12_the_seed_command_checks_the_file_without_sending_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streams import seeding
+
+    good = tmp_path / "xref.csv"
+    good.write_text("siebel_account_id,ccb_account_id,ccb_person_id\n1-A,001,P1\n1-B,002,P2\n")
+    assert seeding.main([str(good)]) == 0  # no Kafka needed: nothing is sent
+    assert "2 accounts to seed" in capsys.readouterr().out
+    bad = tmp_path / "xref.json"
+    bad.write_text('[{"ccb_account_id": "001"}]')
+    assert seeding.main([str(bad)]) == 2
+    assert "record 1 has no siebel_account_id" in capsys.readouterr().err

@@ -201,3 +201,23 @@ def test_r12_seeding_twice_or_after_sync_changes_nothing() -> None:
     world.seed(ACCT, sequence=1)
     world.write("contact", s.contact(last_name="Brewster"))
     assert [c["sequence"] for c in world.take()] == [2]
+
+
+def test_r12_cc_and_b_ids_of_a_seeded_account_travel_in_every_update() -> None:
+    world = World()
+    world.seed(ACCT, sequence=2, ccb_account_id="0012345")
+    s.complete_prospect(world, ACCT)
+    (first,) = world.take()
+    assert (first["command_type"], first["sequence"]) == ("UPDATE_CUSTOMER", 3)
+    world.write("contact", s.contact(last_name="Brewster"))
+    (later,) = world.take()
+    for command in (first, later):
+        assert (command["ccb_account_id"], command["ccb_person_id"]) == ("0012345", "P-0012345")
+
+
+def test_r12_a_customer_this_product_created_has_no_cc_and_b_ids() -> None:
+    world = World()
+    s.complete_prospect(world, ACCT)
+    s.submit_order(world, ACCT)
+    (create,) = world.take()
+    assert (create["ccb_account_id"], create["ccb_person_id"]) == (None, None)

@@ -52,8 +52,9 @@ class World:
     def delete(self, entity: str, row_id: str) -> None:
         self._change(entity, row_id, None)
 
-    def seed(self, account_id: str, sequence: int = 1) -> None:
-        self._hub(account_id, Seed(sequence))
+    def seed(self, account_id: str, sequence: int = 1, ccb_account_id: str | None = None) -> None:
+        person = f"P-{ccb_account_id}" if ccb_account_id else None
+        self._hub(account_id, Seed(sequence, ccb_account_id, person))
 
     def _change(self, entity: str, row_id: str, row: dict[str, Any] | None) -> None:
         """Through the real normaliser: a Debezium change with the row's previous image as
