@@ -166,7 +166,7 @@ def run(ops: list[tuple[Any, ...]]) -> World:
     """`ops` on top of a Siebel that already has the shared contacts and addresses and complete
     prospects, so that short examples reach creates and updates (the ops still change and
     delete all of them)."""
-    world = World()
+    world = CheckedWorld()
     for cid in CONTACTS:
         world.write("contact", s.contact(cid))
     for did in ADDRESSES:
@@ -182,14 +182,16 @@ def run(ops: list[tuple[Any, ...]]) -> World:
     world.take()  # nothing: no order yet
     for op in ops:
         apply(world, op)
-        _check_creates_are_ordered(world, len(world.commands) - _new_commands(world))
     return world
 
 
-def _new_commands(world: World) -> int:
-    seen = getattr(world, "_checked", 0)
-    world._checked = len(world.commands)  # type: ignore[attr-defined]
-    return len(world.commands) - seen
+class CheckedWorld(World):
+    """Checks every create at the moment it goes out: after each single Siebel write."""
+
+    def _change(self, entity: str, row_id: str, row: dict[str, Any] | None) -> None:
+        first_new = len(self.commands)
+        super()._change(entity, row_id, row)
+        _check_creates_are_ordered(self, first_new)
 
 
 def _check_creates_are_ordered(world: World, first_new: int) -> None:
@@ -208,6 +210,16 @@ def _check_creates_are_ordered(world: World, first_new: int) -> None:
             and world.rows.get(("order", row["order_id"]), {}).get("status_cd") in triggering
         ]
         assert named, f"create for {acct}, which no triggering order line names"
+        # R7: a create is whole — its billing profile, and a row behind every reference
+        assert world.hubs[acct].aggregate.primary_billing_profile() is not None
+        for person in command["customer"]["account_persons"]:
+            if person["siebel_contact_id"]:
+                assert person["entity_name"], person
+            if person["bill_address_source"] == "ACCOUNT_OVERRIDE":
+                assert person["address"], person
+            if person["bill_to_contact_id"]:
+                assert person["bill_to_name"], person
+        assert command["customer"]["person"]["mailing_address"]
 
 
 RUNS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
