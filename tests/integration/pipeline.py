@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, IsolationLevel, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from streams.core.source_config import SourceConfig
 from streams.settings import Settings
 from streams.siebel_db import insert_row, update_row
+from streams.topology import source_topic_names
 from tests.conftest import ROOT
 
 # `-l info` as in production (stack-facts.md); debug when chasing a worker problem
@@ -64,6 +67,33 @@ class Worker:
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
+
+
+def app_settings(base: dict[str, str], tag: str) -> Settings:
+    """The settings `running_worker(base, …, tag)` gives its worker."""
+    return Settings.from_env({**os.environ, **base, "SYNC_APP_ID": f"it-sync-{tag}"})
+
+
+def start_at_end(settings: Settings) -> dict[tuple[str, int], int]:
+    """Commit the app's offsets at the current end of the Debezium topics, so its first start
+    processes only what is written from now on (not the history earlier tests left); returns
+    those offsets."""
+    admin = AdminClient(settings.kafka_client_config())
+    topics = set(source_topic_names(settings, SourceConfig.load()))
+    metadata = admin.list_topics(timeout=10).topics
+    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
+    futures = admin.list_offsets(
+        {tp: OffsetSpec.latest() for tp in tps}, isolation_level=IsolationLevel.READ_COMMITTED
+    )
+    ends = {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+    consumer = Consumer({**settings.kafka_client_config(), "group.id": settings.app_id})
+    try:
+        consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in ends.items()], asynchronous=False
+        )
+    finally:
+        consumer.close()
+    return ends
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from streams.avro_codec import CommandDeserializer, CommandSerializer, register
 from streams.errors import ConfigError
 from streams.settings import Settings
+from tests.conftest import ROOT
 from tests.unit.avro_samples import sample_commands
 
 pytestmark = pytest.mark.integration
@@ -53,3 +54,15 @@ def test_serializer_never_auto_registers(client: SchemaRegistryClient) -> None:
     with pytest.raises(ConfigError, match="make register-schemas"):
         CommandSerializer(client, subject)
     assert subject not in client.get_subjects()
+
+
+def test_the_registry_accepts_every_released_version_in_order_under_backward(
+    client: SchemaRegistryClient,
+) -> None:
+    """The registry's own BACKWARD check, v1 then v2 (an upgrade of a live subject)."""
+    subject = f"it-ccb-commands-{uuid.uuid4().hex[:8]}-value"
+    history = sorted((ROOT / "avro" / "history").glob("customer_command.v*.avsc"))
+    assert len(history) >= 2
+    versions = [register(client, subject, path) for path in history]
+    assert len(set(versions)) == len(history)  # each a new version, none refused
+    assert client.get_latest_version(subject).schema_id == versions[-1]

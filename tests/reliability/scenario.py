@@ -28,14 +28,12 @@ from itertools import pairwise
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Consumer, TopicPartition
 
 from streams.core.source_config import SourceConfig
 from streams.settings import Settings
-from streams.topology import source_topic_names
 from tests.conftest import ROOT
 from tests.integration.conftest import stack_env
-from tests.integration.pipeline import Outputs, Siebel, new_id
+from tests.integration.pipeline import Outputs, Siebel, new_id, start_at_end
 from tests.reliability import oracle
 from tests.reliability.cluster import Cluster, WorkerProcess
 
@@ -169,7 +167,7 @@ def run(
         subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
     # the app starts at the current end of the Debezium topics: the run is about its own faults
     # and load, not about how much history earlier runs left on this machine
-    start = _start_at_end(settings)
+    start = start_at_end(settings)
     cluster = Cluster(env, root)
     for _ in range(workers):
         cluster.add().start()
@@ -242,19 +240,6 @@ def run(
         seconds=time.monotonic() - started,
         name_problems=_check_names(findings, renamer, dsn),
     )
-
-
-def _start_at_end(settings: Settings) -> oracle.Offsets:
-    topics = source_topic_names(settings, SourceConfig.load())
-    ends = oracle.end_offsets(settings, topics)
-    consumer = Consumer({**settings.kafka_client_config(), "group.id": settings.app_id})
-    try:
-        consumer.commit(
-            offsets=[TopicPartition(t, p, o) for (t, p), o in ends.items()], asynchronous=False
-        )
-    finally:
-        consumer.close()
-    return ends
 
 
 def _kill_points_hit(worker: WorkerProcess) -> list[str]:
