@@ -71,6 +71,18 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def wait_processing(self, timeout_s: float = 90.0) -> None:
+        """Until the worker's last rebalance has ended in "Worker ready" (its tables are
+        recovered and its agents run), and a little more so events are under way."""
+        deadline = time.monotonic() + timeout_s
+        while self.alive() and time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace") if self.log else ""
+            ready = text.rfind("Worker ready")
+            if ready > text.rfind("Setting newly assigned partitions") and ready >= 0:
+                time.sleep(2.0)
+                return
+            time.sleep(0.5)
+
     def signal(self, sig: signal.Signals) -> None:
         assert self.proc is not None
         os.killpg(self.proc.pid, sig)
@@ -105,6 +117,7 @@ class Cluster:
     workers: list[WorkerProcess] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     self_restarts: int = 0
+    exit_codes: Counter[int] = field(default_factory=Counter)
 
     def add(self) -> WorkerProcess:
         n = len(self.workers)
@@ -116,11 +129,13 @@ class Cluster:
         return [w for w in self.workers if w.alive()]
 
     def supervise(self) -> None:
-        """Start again every worker that stopped on its own (not one stopped on purpose)."""
+        """Start again every worker that stopped on its own (not one stopped on purpose: scaled
+        in). One that exited by itself (fenced, an infrastructure failure) is counted."""
         for worker in self.workers:
-            if worker.proc is not None and not worker.alive() and worker.proc.returncode != 0:
+            if worker.proc is not None and not worker.alive():
                 if worker.proc.returncode != -signal.SIGKILL:
                     self.self_restarts += 1
+                    self.exit_codes[worker.proc.returncode] += 1
                 worker.start()
 
     # --- faults ------------------------------------------------------------------------------
@@ -135,7 +150,9 @@ class Cluster:
         worker.start()
 
     def stall(self, worker: WorkerProcess, seconds: float) -> None:
-        """A zombie: stopped past the session timeout, its partitions move, then it resumes."""
+        """A zombie: stopped past the session timeout while it processes (not while it still
+        recovers its tables), its partitions move, then it resumes."""
+        worker.wait_processing()
         if not worker.alive():
             return
         worker.signal(signal.SIGSTOP)

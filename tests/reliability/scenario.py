@@ -47,6 +47,7 @@ class Report:
     guarantee: str
     faults: Counter[str]
     self_restarts: int
+    exit_codes: dict[int, int]
     kill_points_hit: list[str]
     findings: oracle.Findings
     renames: int
@@ -64,7 +65,8 @@ class Report:
             f"faults: {sum(self.faults.values())} — "
             + ", ".join(f"{k}: {v}" for k, v in sorted(self.faults.items())),
             f"kill points hit: {', '.join(self.kill_points_hit) or 'none'}; "
-            f"workers that stopped on their own and were restarted: {self.self_restarts}",
+            f"workers that stopped on their own and were restarted: {self.self_restarts}"
+            f" (exit codes {dict(self.exit_codes)})",
             f"source records: {c['source records']}, internal records: {c['internal records']}, "
             f"renames: {self.renames}",
             f"commands: {c['CREATE_CUSTOMER']} creates + {c['UPDATE_CUSTOMER']} updates "
@@ -234,6 +236,7 @@ def run(
         guarantee=guarantee,
         faults=cluster.faults,
         self_restarts=cluster.self_restarts,
+        exit_codes=dict(cluster.exit_codes),
         kill_points_hit=hits,
         findings=findings,
         renames=renamer.rounds * ACCOUNTS,

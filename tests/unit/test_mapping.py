@@ -154,7 +154,7 @@ def test_billing_profile_address_other_than_mailing_overrides_the_bill_address()
     assert main["address"]["address1"] == "PO Box 7"
 
 
-def test_the_billing_profile_contact_is_who_the_main_bills_are_addressed_to() -> None:
+def test_r5_the_billing_profile_contact_is_who_the_main_bills_are_addressed_to() -> None:
     agg = aggregate(
         billing=[s.billing_profile(contact_id="1-CON-7")],
         contacts=[s.contact(), s.contact("1-CON-7", fst_name="Ada", last_name="Byron")],

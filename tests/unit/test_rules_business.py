@@ -53,3 +53,17 @@ def test_r5_a_change_of_bill_routing_is_a_billing_change_of_the_main_account_per
     (update,) = world.take()
     assert update["changed_sections"] == ["BILLING"]
     assert update["customer"]["account_persons"][0]["bill_route_type"] == "EMAIL"
+
+
+def test_r6_an_edit_of_the_billing_profile_contact_is_an_update() -> None:
+    """The primary billing profile's contact is who bills are addressed to: followed like any
+    other referenced contact (DESIGN §5.3), its edits reach CC&B."""
+    world = World()
+    world.write("contact", s.contact("1-CON-5", fst_name="Ada", last_name="Byron"))
+    _business(world)
+    world.write("billing_profile", s.billing_profile("1-BP-9", accnt_id=BIZ, contact_id="1-CON-5"))
+    assert world.take()[-1]["customer"]["account_persons"][0]["bill_to_name"] == "Byron,Ada"
+    world.write("contact", s.contact("1-CON-5", fst_name="Ada", last_name="Lovelace"))
+    (update,) = world.take()
+    assert update["changed_sections"] == ["BILLING"]
+    assert update["customer"]["account_persons"][0]["bill_to_name"] == "Lovelace,Ada"
