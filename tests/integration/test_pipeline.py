@@ -224,7 +224,7 @@ def test_r7_one_transaction_with_the_order_line_first_yields_one_complete_create
     (create,) = out.for_account(acct)
     assert create["customer"]["person"]["entity_name"] == "Curie,Marie"
     assert create["customer"]["person"]["mailing_address"]["city"] == "Madison"
-    assert create["customer"]["account"]["bill_route_type"] == "EMAIL"
+    assert create["customer"]["account_persons"][0]["bill_route_type"] == "EMAIL"  # schema v2
     assert create["customer"]["account"]["cis_division"] == "WI"
 
 
