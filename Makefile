@@ -69,8 +69,9 @@ faults: stack-up
 
 # 32 rounds of kill -9 / rolling restart / stall plus the rest: 104 faults (not in CI)
 SOAK_ROUNDS ?= 32
+SOAK_GAP ?= 8
 soak: stack-up
-	$(ENV) $(PY) -m tests.reliability.scenario --rounds $(SOAK_ROUNDS)
+	$(ENV) $(PY) -m tests.reliability.scenario --rounds $(SOAK_ROUNDS) --gap $(SOAK_GAP)
 
 seed: stack-up
 	@test -n "$(FILE)" || { echo "usage: make seed FILE=cross-reference.csv"; exit 2; }

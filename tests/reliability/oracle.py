@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, IsolationLevel, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -125,6 +125,37 @@ def end_offsets(settings: Settings, topics: list[str]) -> Offsets:
     metadata = admin.list_topics(timeout=10).topics
     tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
     return _end_offsets(admin, tps, committed=True)
+
+
+def lagging(settings: Settings, source: SourceConfig) -> dict[tuple[str, int], int]:
+    """Partitions the app's consumer group has not processed to their end, and by how much.
+
+    A transactional topic's end can be a commit marker the group never has to pass: one offset
+    of lag is allowed on the internal topics, none on the Debezium topics."""
+    admin = AdminClient(settings.kafka_client_config())
+    sources = source_topic_names(settings, source)
+    internal = list(internal_topic_names(settings).values())
+    ends = end_offsets(settings, [*sources, *internal])
+    request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
+    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
+    committed = {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions}
+    lag = {}
+    for key, end in ends.items():
+        allowed = 1 if key[0] in internal else 0
+        behind = end - max(committed.get(key, 0), 0)
+        if behind > allowed:
+            lag[key] = behind
+    return lag
+
+
+def wait_caught_up(settings: Settings, source: SourceConfig, timeout_s: float = 180.0) -> None:
+    """Until the group has processed every topic to its end (the state the end checks need)."""
+    deadline = time.monotonic() + timeout_s
+    while (lag := lagging(settings, source)) and time.monotonic() < deadline:
+        time.sleep(2.0)
+    assert not lag, (
+        f"the consumer group did not catch up in {timeout_s:.0f}s: {sorted(lag.items())[:8]}"
+    )
 
 
 def check(

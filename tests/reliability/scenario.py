@@ -225,6 +225,7 @@ def run(
         )
         _pause(cluster, 10)  # anything sent twice shows up now
         reader.out.close()
+        oracle.wait_caught_up(settings, SourceConfig.load())
         findings = oracle.check(
             settings, SourceConfig.load(), exactly_once=guarantee == "exactly_once", start=start
         )
@@ -302,12 +303,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30, help="rounds of kill/term/stall")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--guarantee", default="exactly_once")
+    parser.add_argument("--gap", type=float, default=10.0, help="seconds between faults")
     parser.add_argument("--dir", type=Path, default=ROOT / ".stack" / "soak")
     args = parser.parse_args(argv)
     root = args.dir / time.strftime("%Y%m%d-%H%M%S")
     root.mkdir(parents=True)
     report = run(
-        stack_env(), root, rounds=args.rounds, workers=args.workers, guarantee=args.guarantee
+        stack_env(),
+        root,
+        rounds=args.rounds,
+        workers=args.workers,
+        guarantee=args.guarantee,
+        gap_s=args.gap,
     )
     print(report.summary())
     print(f"logs: {root}")
