@@ -128,24 +128,17 @@ def end_offsets(settings: Settings, topics: list[str]) -> Offsets:
 
 
 def lagging(settings: Settings, source: SourceConfig) -> dict[tuple[str, int], int]:
-    """Partitions the app's consumer group has not processed to their end, and by how much.
-
-    A transactional topic's end can be a commit marker the group never has to pass: one offset
-    of lag is allowed on the internal topics, none on the Debezium topics."""
+    """Debezium partitions the app's consumer group has not processed to their end, and by how
+    much. (Internal topics are left out: their end can be an aborted transaction no later
+    record moves past, which a position never reaches.)"""
     admin = AdminClient(settings.kafka_client_config())
-    sources = source_topic_names(settings, source)
-    internal = list(internal_topic_names(settings).values())
-    ends = end_offsets(settings, [*sources, *internal])
+    ends = end_offsets(settings, source_topic_names(settings, source))
     request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
     result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
     committed = {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions}
-    lag = {}
-    for key, end in ends.items():
-        allowed = 1 if key[0] in internal else 0
-        behind = end - max(committed.get(key, 0), 0)
-        if behind > allowed:
-            lag[key] = behind
-    return lag
+    return {
+        k: end - max(committed.get(k, 0), 0) for k, end in ends.items() if committed.get(k, 0) < end
+    }
 
 
 def wait_caught_up(settings: Settings, source: SourceConfig, timeout_s: float = 180.0) -> None:
