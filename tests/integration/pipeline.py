@@ -96,6 +96,26 @@ def start_at_end(settings: Settings) -> dict[tuple[str, int], int]:
     return ends
 
 
+def prepare_app(env: dict[str, str]) -> None:
+    """What a deployment does before a worker starts: register the schema, create the topics."""
+    for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
+        subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
+
+
+def launch_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`faust -A streams.app worker` in its own process group (stopped by group id), logging
+    to `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", LOG_LEVEL],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @contextmanager
 def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> Iterator[Worker]:
     """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output;
@@ -112,19 +132,10 @@ def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> I
         "SYNC_DATA_DIR": str(tmp / "worker-data"),
     }
     settings = Settings.from_env(env)
-    for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
-        subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
+    prepare_app(env)
     log = tmp / f"worker-{len(list(tmp.glob('worker-*.log')))}.log"  # one per start
     worker = Worker(settings, env, port, log)
-    with log.open("wb") as out:
-        worker.proc = subprocess.Popen(
-            [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", LOG_LEVEL],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    worker.proc = launch_worker(env, log)
     try:
         deadline = time.monotonic() + 120
         while b"Worker ready" not in log.read_bytes():

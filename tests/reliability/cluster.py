@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,8 +20,7 @@ from pathlib import Path
 
 from stack.config import StackConfig
 from stack.services import Connect, Kafka
-from tests.conftest import ROOT
-from tests.integration.pipeline import LOG_LEVEL, free_port
+from tests.integration.pipeline import free_port, launch_worker
 
 START_TIMEOUT_S = 120.0
 
@@ -47,15 +45,7 @@ class WorkerProcess:
             "SYNC_DATA_DIR": str(self.data_dir),
             **(extra_env or {}),
         }
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", LOG_LEVEL],
-                env=env,
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.proc = launch_worker(env, self.log)
 
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> bool:
         """True once the worker says it is ready; False if it died first (a kill point)."""

@@ -33,7 +33,7 @@ from streams.core.source_config import SourceConfig
 from streams.settings import Settings
 from tests.conftest import ROOT
 from tests.integration.conftest import stack_env
-from tests.integration.pipeline import Outputs, Siebel, new_id, start_at_end
+from tests.integration.pipeline import Outputs, Siebel, new_id, prepare_app, start_at_end
 from tests.reliability import oracle
 from tests.reliability.cluster import Cluster, WorkerProcess
 
@@ -165,8 +165,7 @@ def run(
         "BROKER_SESSION_TIMEOUT": "10",
     }
     settings = Settings.from_env(env)
-    for step in (["-m", "streams.avro_codec", "register"], ["-m", "streams.topology", "create"]):
-        subprocess.run([sys.executable, *step], env=env, cwd=ROOT, check=True, capture_output=True)
+    prepare_app(env)
     # the app starts at the current end of the Debezium topics: the run is about its own faults
     # and load, not about how much history earlier runs left on this machine
     start = start_at_end(settings)
