@@ -345,6 +345,16 @@ async def _hub(event: faust.EventT) -> None:
         )
     await _before_state_write(outputs)
     hub_table[account_id] = outcome.state.to_json()
+    if settings.trace:
+        log.info(
+            "trace %s gen %s %s seq %d→%d sent %s",
+            _coordinates(event),
+            app.consumer_generation_id,
+            account_id,
+            state.sync.sequence,
+            outcome.state.sync.sequence,
+            [f"{c['command_type']}#{c['sequence']}" for c in outcome.commands],
+        )
     if outcome.state.sync.held is not None:
         held_accounts.add(account_id)
     else:

@@ -122,6 +122,9 @@ class Settings:
     eligible_classes: frozenset[str] = frozenset({"Customer", "Billing"})
     # R7: a create held longer than this raises one CREATE_HELD_TOO_LONG alert
     held_alert_after: float = 900.0
+    # one log line per hub decision (input coordinates, account, sequence before → after, the
+    # commands sent): for tracing one customer through a fault; off by default (volume)
+    trace: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -177,6 +180,7 @@ class Settings:
             held_alert_after=_seconds(
                 env, "SYNC_HELD_ALERT_AFTER", d.held_alert_after, maximum=7 * 86400
             ),
+            trace=_get(env, "SYNC_TRACE", "0").lower() in ("1", "true", "yes"),
         )
 
     def source_topic(self, table: str) -> str:

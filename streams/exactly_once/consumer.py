@@ -3,8 +3,8 @@ partitions are given up, and the fixes to fetching and table recovery (faust-str
 
 Replaced faust methods (faust/transport/consumer.py, faust/transport/drivers/aiokafka.py):
 `force_commit`, `_new_offset`, `_filter_tps_with_pending_acks`, `getmany`, `seek_wait`,
-`seek_to_committed`, `highwaters`, `on_partitions_revoked`, `on_partitions_assigned`,
-`on_stop`; each override says what it changes.
+`seek_to_committed`, `_seek`, `position`, `highwaters`, `on_partitions_revoked`,
+`on_partitions_assigned`, `on_stop`; each override says what it changes.
 """
 
 from __future__ import annotations
@@ -131,14 +131,48 @@ class GatedConsumer(aiokafka_driver.Consumer):
         return position
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
-        async for tp, message in fetch_loop.getmany(self, timeout, runtime(self.app).guard):
+        rt = runtime(self.app)
+        async for tp, message in fetch_loop.getmany(self, timeout, rt.guard, rt.seeks, rt.in_hand):
             yield tp, message
 
+    async def position(self, tp: TP) -> int | None:
+        """The client's position, as faust's table recovery asks for it: when a changelog has
+        given nothing for 10 s, recovery takes a position at or past its highwater to mean the
+        rest was aborted transactions, and marks the partition read to the highwater.
+
+        That holds only if every record the client returned before that position has been
+        applied. Answered -1 (not past anything; recovery asks again 5 s later) while records
+        of the client's are still on their way to the changelog queue or in it, or when `tp` was
+        sought while the question was under way — a rebalance starts a new recovery that seeks,
+        and faust's check, still iterating the old highwaters, would otherwise mark a partition
+        read that the new recovery has not read (replaces `ThreadDelegateConsumer.position`).
+        """
+        rt = runtime(self.app)
+        before = rt.seeks.snapshot()
+        position = await super().position(tp)
+        tables: Any = self.app.tables  # faust's TableManager
+        settled = rt.seeks.current(tp, before) and tp not in rt.in_hand
+        return position if settled and tables.changelog_queue.empty() else -1
+
     async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
-        guard = runtime(self.app).guard
-        for tp, offset in partitions.items():
-            guard.on_seek(tp, offset)
-        await super().seek_wait(partitions)
+        """faust's seek, logged before and after (seeks.py) and shown to the offset guard."""
+        rt = runtime(self.app)
+        rt.seeks.begin(partitions)
+        try:
+            for tp, offset in partitions.items():
+                rt.guard.on_seek(tp, offset)
+            await super().seek_wait(partitions)
+        finally:
+            rt.seeks.end(partitions)
+
+    async def _seek(self, partition: TP, offset: int) -> None:
+        """faust's `Consumer.seek` path (it calls aiokafka's seek from this thread); logged."""
+        seeks = runtime(self.app).seeks
+        seeks.begin({partition: offset})
+        try:
+            await super()._seek(partition, offset)
+        finally:
+            seeks.end([partition])
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
         """Where table recovery stops reading a changelog partition.
@@ -156,12 +190,42 @@ class GatedConsumer(aiokafka_driver.Consumer):
         return dict(ends)
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
-        committed = await super().seek_to_committed()
+        """Replaces faust's seek of every assigned partition to its committed offset (each new
+        assignment), which also tells the offset guard where each partition starts.
+
+        aiokafka's version seeks only partitions whose committed offset is above 0: a partition
+        kept across a rebalance with nothing committed yet (or 0) went on from where the client
+        stood, past records fetched under the old assignment and never processed. Here the
+        partitions of the topics agents read are all sought: to the committed offset, or to the
+        start of the log when nothing is committed (faust's `consumer_auto_offset_reset`,
+        earliest). Changelog partitions have no committed offset and are left to recovery, as
+        before. Every seek goes through `seek_wait` (seeks.py).
+        """
         guard = runtime(self.app).guard
-        for tp, offset in committed.items():
-            guard.on_seek(tp, offset)
-            guard.on_committed(tp, offset)
-        return committed
+        thread: Any = self._thread  # faust's consumer thread: its client lives on that loop
+        client = thread._ensure_consumer()
+        assigned = sorted(client.assignment())
+        committed: dict[TP, int | None] = await thread.call_thread(
+            _committed_offsets, client, assigned
+        )
+        unset = [tp for tp in assigned if not committed[tp] and guard.watches(tp)]
+        starts = await thread.call_thread(client.beginning_offsets, unset) if unset else {}
+        to = {
+            tp: offset if offset else max(offset or 0, starts[tp])
+            for tp, offset in committed.items()
+            if offset or tp in starts
+        }
+        if to:
+            await self.seek_wait(to)
+        for tp, offset in to.items():
+            if guard.watches(tp):
+                guard.start(tp, offset)
+        return committed  # type: ignore[return-value]  # faust's own type omits None
+
+
+async def _committed_offsets(client: Any, tps: list[TP]) -> dict[TP, int | None]:
+    """Runs on the consumer thread: aiokafka's `committed` for each partition."""
+    return {tp: await client.committed(tp) for tp in tps}
 
 
 def rt_positions(consumer: Any) -> list[TP]:

@@ -15,6 +15,12 @@ in the raw fetched batches. Anything else is a record lost on the way: the calle
 partition back to the expected offset and the records come again. Duplicates (offsets already
 processed, which come again after a seek) are skipped.
 
+A partition newly assigned is not admitted from at all until its start is known
+(`start`, from the seek to the committed offset): faust resumes fetching a partition before it
+seeks it, so the first records of a new assignment may come from where the client stood under
+the old one — past records fetched then and never processed. Admitting those would commit past
+the records in between (the at-least-once fault run lost inputs this way).
+
 Only the partitions of the topics agents consume are tracked (`watch`): a standby or recovering
 changelog partition is fetched but never admitted, and its holes would pile up until the next
 rebalance. A partition keeps at most `MAX_HOLES` holes in any case (the oldest go first; losing
@@ -31,6 +37,7 @@ class Verdict(Enum):
     PROCESS = "process"
     DUPLICATE = "duplicate"  # already processed: skip it
     MISSING = "missing"  # records before it were lost: seek back, skip it for now
+    UNSTARTED = "unstarted"  # newly assigned, not sought to its start yet: skip it
 
 
 MAX_HOLES = 10_000
@@ -44,6 +51,7 @@ class OffsetGuard:
         self._holes: dict[Hashable, list[tuple[int, int]]] = {}
         self._refetching: dict[Hashable, int] = {}
         self._last_check: dict[Hashable, int] = {}
+        self._starting: set[Hashable] = set()
 
     def expected(self, tp: Hashable) -> int | None:
         return self._expected.get(tp)
@@ -83,12 +91,18 @@ class OffsetGuard:
         else:
             self._fetch_next[tp] = offset
 
-    def on_committed(self, tp: Hashable, offset: int | None) -> None:
-        """Processing of a newly assigned partition starts at its committed offset."""
-        if offset is not None:
-            self._expected.setdefault(tp, offset)
+    def start(self, tp: Hashable, offset: int) -> None:
+        """The consumer was sought to where processing of `tp` starts (its committed offset, or
+        the start of the log when nothing is committed). For a partition of a new assignment
+        this is its start; for one already started, a later seek back to the committed offset
+        changes nothing (what was processed since comes again as duplicates)."""
+        if tp in self._starting or tp not in self._expected:
+            self._starting.discard(tp)
+            self._expected[tp] = offset
 
     def admit(self, tp: Hashable, offset: int) -> Verdict:
+        if tp in self._starting:
+            return Verdict.UNSTARTED
         expected = self._expected.get(tp)
         if expected is not None and offset < expected:
             return Verdict.DUPLICATE
@@ -117,6 +131,10 @@ class OffsetGuard:
         after this asks for a new seek."""
         return self._refetching.pop(tp, None)
 
+    def starting(self) -> set[Hashable]:
+        """Partitions waiting for `start`."""
+        return set(self._starting)
+
     def stalled(self) -> dict[Hashable, int]:
         """Partitions to fetch again, with the offset to seek to: the client fetched past the
         expected offset, yet nothing was admitted since the last call. A loss at the end of
@@ -135,8 +153,11 @@ class OffsetGuard:
         return stalled
 
     def forget(self, tps: Iterable[Hashable]) -> None:
-        """Partitions revoked: a new assignment starts again from the committed offset."""
+        """Partitions revoked or newly assigned: nothing is admitted until `start` says where
+        the new assignment starts."""
         for tp in tps:
+            if self.watches(tp):
+                self._starting.add(tp)
             self._expected.pop(tp, None)
             self._fetch_next.pop(tp, None)
             self._holes.pop(tp, None)

@@ -28,6 +28,8 @@ OVERRIDDEN: dict[str, str] = {
     "faust.transport.consumer:ThreadDelegateConsumer.seek_wait": "e9db5bbc4ceb2543",
     "faust.transport.consumer:ThreadDelegateConsumer.seek_to_committed": "f1d483b861b0328b",
     "faust.transport.consumer:ThreadDelegateConsumer.highwaters": "3a2723b22582ffb7",
+    "faust.transport.consumer:ThreadDelegateConsumer._seek": "4f95c631420410a5",
+    "faust.transport.consumer:ThreadDelegateConsumer.position": "a7f22b78f21d085a",
     # replaced in transactions.py
     "faust.transport.drivers.aiokafka:Producer.begin_transaction": "970978bd2a00bb12",
     "faust.transport.drivers.aiokafka:Producer.maybe_begin_transaction": "3457d161832d684e",
@@ -48,6 +50,9 @@ OVERRIDDEN: dict[str, str] = {
     "faust.transport.consumer:Consumer.wait_empty": "e4662fe24f094819",
     "faust.transport.consumer:Consumer._commit_tps": "a20e230b05ae8b15",
     "faust.transport.consumer:Consumer._commit_offsets": "1a69799041188441",
+    "faust.transport.consumer:Consumer.perform_seek": "0e8c130ff4b0afd8",
+    # its "Aborted tx until highwater" check is what consumer.py's `position` answers
+    "faust.tables.recovery:Recovery._slurp_changelogs": "7825c7e50f766d5a",
     "faust.transport.drivers.aiokafka:ConsumerRebalanceListener.on_partitions_assigned": (
         "1c1f8406ad3698a6"
     ),
@@ -73,6 +78,7 @@ PRIVATE: tuple[str, ...] = (
     "faust.transport.drivers.aiokafka:Producer._transaction_producers",
     "faust.transport.drivers.aiokafka:Producer._trn_locks",
     "faust.transport.drivers.aiokafka:Producer._new_producer",
+    "faust.tables.manager:TableManager.changelog_queue",
     "faust.transport.producer:ProducerBuffer.pending",
     "faust.transport.producer:ProducerBuffer.message_sent",
     "faust.transport.producer:ProducerBuffer.size",
@@ -97,6 +103,7 @@ def _resolve(ref: str) -> tuple[type, str]:
 def source_hash(ref: str) -> str:
     cls, attr = _resolve(ref)
     func = cls.__dict__[attr]
+    func = getattr(func, "fun", func)  # a mode ServiceTask wraps its coroutine function
     source = inspect.getsource(getattr(func, "__wrapped__", func))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 

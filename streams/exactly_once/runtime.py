@@ -26,6 +26,7 @@ from streams.errors import InputError
 from streams.exactly_once.gate import CommitGate
 from streams.exactly_once.kill_points import KillPoints, kill_point
 from streams.exactly_once.offset_guard import OffsetGuard, Verdict
+from streams.exactly_once.seeks import Seeks
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Runtime:
         self.app = app
         self.gate: CommitGate[TP] = CommitGate()
         self.guard = OffsetGuard()
+        self.seeks: Seeks[TP] = Seeks()
+        self.in_hand: set[TP] = set()  # partitions of the fetched batch being handed on
         self.failure: BaseException | None = None
         self.kill_point = kill_points or kill_point
 

@@ -183,15 +183,20 @@ def _check_commands(settings: Settings, found: Findings, exactly_once: bool) -> 
     registry = SchemaRegistryClient(settings.schema_registry_config())
     decode = AvroDeserializer(registry)
     ids: Counter[str] = Counter()
+    copies: defaultdict[str, list[str]] = defaultdict(list)  # command id → where each copy is
     for msg in read_all(settings, [settings.commands_topic]):
         command = decode(msg.value(), SerializationContext(msg.topic(), MessageField.VALUE))
         found.commands[command["siebel_account_id"]].append(command)
         ids[command["command_id"]] += 1
         found.counts[command["command_type"]] += 1
+        copies[command["command_id"]].append(
+            f"{command['siebel_account_id']} #{command['sequence']} at "
+            f"{msg.topic()}[{msg.partition()}]@{msg.offset()} from {_origin(msg)}"
+        )
     found.counts["accounts"] = len(found.commands)
     for command_id, n in ids.items():
         if n > 1 and exactly_once:
-            found.problem(f"command id {command_id} {n} times")
+            found.problem(f"command id {command_id} {n} times: {'; '.join(copies[command_id])}")
             found.counts["duplicated"] += n - 1
     for account, commands in found.commands.items():
         if not exactly_once:  # a repeat must be the very same command

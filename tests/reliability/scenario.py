@@ -163,6 +163,7 @@ def run(
         "SYNC_DLQ_TOPIC": f"rel-dlq-{tag}",
         "SYNC_PROCESSING_GUARANTEE": guarantee,
         "BROKER_SESSION_TIMEOUT": "10",
+        "SYNC_TRACE": "1",  # a problem the oracle finds is then traced in the worker logs
     }
     settings = Settings.from_env(env)
     prepare_app(env)

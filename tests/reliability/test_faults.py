@@ -26,12 +26,6 @@ def test_two_workers_under_faults_lose_and_duplicate_nothing(tmp_path: Path) -> 
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect under at-least-once (not the default): in about half the runs one "
-    "source record of a partition kept across a rebalance is committed past without output "
-    "(the oracle's per-source check shows it); open in the closing note of session 4",
-)
 def test_at_least_once_under_faults_resends_only_identical_commands(tmp_path: Path) -> None:
     report = scenario.run(
         stack_env(),

@@ -14,9 +14,11 @@ from aiokafka.errors import ProducerFenced
 from faust.types import TP
 
 from streams.exactly_once import fetch_loop
+from streams.exactly_once.consumer import GatedConsumer
 from streams.exactly_once.kill_points import KillPoints
 from streams.exactly_once.offset_guard import OffsetGuard
 from streams.exactly_once.runtime import Runtime
+from streams.exactly_once.seeks import Seeks
 from streams.exactly_once.transactions import (
     EventTransactions,
     StrictProducer,
@@ -72,8 +74,10 @@ class FakeFaustConsumer:
         self.sought.update(partitions)
 
 
-async def _drain(consumer: FakeFaustConsumer, guard: OffsetGuard) -> list[Any]:
-    return [m async for _, m in fetch_loop.getmany(consumer, 1.0, guard)]
+async def _drain(
+    consumer: FakeFaustConsumer, guard: OffsetGuard, seeks: Seeks[TP] | None = None
+) -> list[Any]:
+    return [m async for _, m in fetch_loop.getmany(consumer, 1.0, guard, seeks or Seeks())]
 
 
 def test_records_not_handed_on_are_sought_back_to_the_first_of_them() -> None:
@@ -85,7 +89,7 @@ def test_records_not_handed_on_are_sought_back_to_the_first_of_them() -> None:
 
 def test_a_batch_fetched_again_at_the_guards_request_passes_faust_s_read_offset_filter() -> None:
     guard = OffsetGuard()
-    guard.on_committed(HUB, 10)
+    guard.start(HUB, 10)
     assert guard.admit(HUB, 10).value == "process"
     assert guard.admit(HUB, 13).value == "missing"  # 11 and 12 were lost on the way
     assert guard.needs_seek(HUB) == 11
@@ -106,6 +110,45 @@ def test_a_changed_consumer_generation_delivers_nothing_more_and_seeks_nothing()
     consumer._to_message = to_message  # type: ignore[method-assign]
     assert asyncio.run(_drain(consumer, OffsetGuard())) == [(HUB, 1)]
     assert consumer.sought == {}  # the rebalance seeks every partition itself
+
+
+def test_a_batch_fetched_across_a_seek_is_dropped_and_the_partition_sought_there_again() -> None:
+    # the client returned HUB 40-42 (its old position) just before the seek to 10 ran on its
+    # thread; the batch reaches the loop after the seek
+    consumer = FakeFaustConsumer({HUB: [40, 41, 42], ORDERS: [7, 8]})
+    guard, seeks = OffsetGuard(), Seeks[TP]()
+    guard.start(HUB, 10)
+    real = consumer._wait_next_records
+
+    async def fetch_across_a_seek(timeout: float) -> tuple[dict[TP, list[Any]], None]:
+        seeks.begin({HUB: 10})
+        seeks.end([HUB])
+        return await real(timeout)
+
+    consumer._wait_next_records = fetch_across_a_seek  # type: ignore[method-assign]
+    delivered = asyncio.run(_drain(consumer, guard, seeks))
+    assert delivered == [(ORDERS, 7), (ORDERS, 8)]
+    assert consumer.sought == {HUB: 10}
+    guard.on_fetched(HUB, [10])  # what the client fetches next
+    assert guard.admit(HUB, 10).value == "process"
+
+
+def test_a_batch_fetched_while_a_seek_was_under_way_is_dropped() -> None:
+    consumer = FakeFaustConsumer({HUB: [40, 41]})
+    seeks: Seeks[TP] = Seeks()
+    seeks.begin({HUB: 10})  # issued, not done when the loop looked
+    delivered = asyncio.run(_drain(consumer, OffsetGuard(), seeks))
+    assert delivered == []
+    assert consumer.sought == {HUB: 10}
+
+
+def test_a_batch_fetched_with_no_seek_in_between_is_delivered() -> None:
+    consumer = FakeFaustConsumer({HUB: [10, 11]})
+    seeks: Seeks[TP] = Seeks()
+    seeks.begin({HUB: 10})
+    seeks.end([HUB])  # before the loop looked
+    assert asyncio.run(_drain(consumer, OffsetGuard(), seeks)) == [(HUB, 10), (HUB, 11)]
+    assert consumer.sought == {}
 
 
 # --- transactions ----------------------------------------------------------------------------
@@ -275,3 +318,56 @@ def test_a_send_outside_any_event_joins_no_transaction(monkeypatch: pytest.Monke
     monkeypatch.setattr(faust, "current_event", lambda: None)
     asyncio.run(manager.send("app-hub-events", b"k", b"v", None, None, None))
     assert sent == [("app-hub-events", None)]
+
+
+# --- the position faust's table recovery asks for ------------------------------------------
+
+
+class _Queue:
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def empty(self) -> bool:
+        return self.size == 0
+
+
+def _recovering_consumer(
+    client_position: int, *, queued: int = 0, seek_meanwhile: bool = False
+) -> tuple[Any, Runtime]:
+    consumer: Any = GatedConsumer.__new__(GatedConsumer)  # the method under test, no start
+    rt = Runtime(SimpleNamespace())  # type: ignore[arg-type]
+
+    async def position(tp: TP) -> int:
+        if seek_meanwhile:  # a rebalance's new recovery seeks while the question is under way
+            rt.seeks.begin({tp: 3})
+            rt.seeks.end([tp])
+        return client_position
+
+    consumer.app = SimpleNamespace(eos=rt, tables=SimpleNamespace(changelog_queue=_Queue(queued)))
+    consumer._thread = SimpleNamespace(position=position)
+    return consumer, rt
+
+
+CHANGELOG = TP("app-hub-changelog", 2)
+
+
+def test_recovery_sees_the_clients_position_when_all_it_returned_is_applied() -> None:
+    consumer, _ = _recovering_consumer(544)
+    assert asyncio.run(consumer.position(CHANGELOG)) == 544
+
+
+@pytest.mark.parametrize(
+    "why",
+    ["records in the changelog queue", "a batch being handed on", "a seek while asking"],
+)
+def test_recovery_is_told_nothing_is_past_while_records_are_not_applied(why: str) -> None:
+    # faust would mark the changelog read up to its highwater ("Aborted tx until highwater")
+    # and skip the records still on their way: the table would miss them
+    consumer, rt = _recovering_consumer(
+        544,
+        queued=3 if why == "records in the changelog queue" else 0,
+        seek_meanwhile=why == "a seek while asking",
+    )
+    if why == "a batch being handed on":
+        rt.in_hand.add(CHANGELOG)
+    assert asyncio.run(consumer.position(CHANGELOG)) == -1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from faust import types as faust_types
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ TP = ("siebel.siebel.s_org_ext", 0)
 def _started_at(offset: int) -> OffsetGuard:
     guard = OffsetGuard()
     guard.on_seek(TP, offset)
-    guard.on_committed(TP, offset)
+    guard.start(TP, offset)
     return guard
 
 
@@ -88,8 +89,39 @@ def test_a_new_assignment_starts_from_the_committed_offset() -> None:
     guard = _started_at(10)
     guard.admit(TP, 10)
     guard.forget([TP])
-    guard.on_committed(TP, 5)
+    guard.start(TP, 5)
     assert guard.admit(TP, 5) is Verdict.PROCESS
+
+
+def test_nothing_of_a_new_assignment_is_admitted_before_its_start_is_known() -> None:
+    # faust resumes fetching a kept partition before it seeks it to the committed offset: the
+    # client still stands where the old assignment left it, past records fetched then and
+    # never processed (12-14 here); admitting 15 would commit past them
+    guard = _started_at(10)
+    guard.admit(TP, 10)
+    guard.admit(TP, 11)
+    guard.forget([TP])  # the rebalance: 12-14 were fetched, never processed
+    assert guard.admit(TP, 15) is Verdict.UNSTARTED
+    assert guard.needs_seek(TP) is None  # the seek to the committed offset brings them
+    guard.start(TP, 12)
+    assert [guard.admit(TP, o) for o in (12, 13, 14, 15)] == [Verdict.PROCESS] * 4
+
+
+def test_a_later_seek_to_the_committed_offset_does_not_move_a_started_partition_back() -> None:
+    guard = _started_at(10)
+    guard.admit(TP, 10)
+    guard.admit(TP, 11)
+    guard.start(TP, 10)  # faust seeks again without a rebalance: 10-11 come again
+    assert guard.admit(TP, 10) is Verdict.DUPLICATE
+    assert guard.admit(TP, 12) is Verdict.PROCESS
+
+
+def test_an_unwatched_partition_is_never_held_back() -> None:
+    guard = OffsetGuard()
+    guard.watch(["siebel.siebel.s_org_ext"])
+    changelog = faust_types.TP("app-hub-changelog", 0)
+    guard.forget([changelog])
+    assert changelog not in guard.starting()
 
 
 @dataclass
