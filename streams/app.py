@@ -22,23 +22,18 @@ from typing import Any
 import faust
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from streams import dead_letter
+from streams import dead_letter, metrics
 from streams.avro_codec import CommandSerializer, subject_for
 from streams.broker_auth import broker_credentials
 from streams.core.codes import CodeMaps
 from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
 from streams.core.events import HeldCheck, Subscription, hub_event_from_json, hub_event_to_json
 from streams.core.orders import OrderState, apply_order_row
-from streams.core.reducer import (
-    CustomerState,
-    HubContext,
-    encoding_failed,
-    held_reason,
-    reduce,
-)
+from streams.core.reducer import HubContext, encoding_failed, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
 from streams.core.routing import route
 from streams.core.source_config import SourceConfig
+from streams.core.state import CustomerState
 from streams.dead_letter import Coordinates
 from streams.errors import InputError
 from streams.exactly_once import App, check_copartitioned, process_stream
@@ -76,6 +71,7 @@ app = App(
     table_standby_replicas=settings.standby_replicas,
     web_bind=settings.web_bind,
     web_port=settings.web_port,
+    web_host=settings.web_host,
     key_serializer="raw",
     value_serializer="raw",
 )
@@ -104,6 +100,10 @@ dlq_topic = _raw_topic(settings.dlq_topic)
 hub_table = app.Table("hub", default=None, partitions=settings.partitions)
 orders_table = app.Table("orders", default=None, partitions=settings.partitions)
 refs_table = app.Table("refs", default=None, partitions=settings.partitions)
+# account → its last commands, newest first (the customer lookup, streams/web.py); written only
+# when the hub sends a command
+history_table = app.Table("history", default=None, partitions=settings.partitions)
+HISTORY_SIZE = 10
 # the offset guard tracks the partitions agents read, not the changelogs tables read
 app.eos.guard.watch([*source_topic_names(settings, source_config), *internal.values()])
 
@@ -173,6 +173,7 @@ async def _dead_letter(reason: str, exc: BaseException, event: faust.EventT) -> 
     at = _coordinates(event)
     log.warning("dead letter %s from %s: %s", reason, at, exc)
     stats["dead_letters"] += 1
+    metrics.DEAD_LETTERS.labels(reason).inc()
     record = dead_letter.dead_letter(reason, exc, at, event.message.key, event.message.value)
     origin = [(ORIGIN_HEADER, f"{at.topic}:{at.partition}:{at.offset}:dlq".encode())]
     await dlq_topic.send(key=event.message.key, value=dead_letter.encode(record), headers=origin)
@@ -191,7 +192,11 @@ async def _each(stream: faust.StreamT, handle: Handler) -> None:
         log.warning("processing %s failed on its content", _coordinates(event), exc_info=exc)
         await _dead_letter("PROCESSING_FAILED", exc, event)
 
-    await process_stream(stream, handle, on_bad_input)
+    async def counted(event: faust.EventT) -> None:
+        await handle(event)
+        metrics.EVENTS.labels(event.message.topic).inc()
+
+    await process_stream(stream, counted, on_bad_input)
 
 
 @app.timer(interval=10.0)  # two looks without progress: 10-20 s after a loss at the end
@@ -329,12 +334,14 @@ async def _hub(event: faust.EventT) -> None:
             await commands_topic.send(key=account_id.encode(), value=payload, headers=origin())
         )
         stats[command["command_type"]] += 1
+        metrics.command_sent(command)
     for sub in outcome.subscriptions:
         body = {"type": "subscription", "account_id": account_id, "active": sub.active}
         ref_key = f"{sub.entity}:{sub.ref_id}".encode()
         outputs.append(await refs_topic.send(key=ref_key, value=_json(body), headers=origin()))
     for alert in outcome.alerts:
         stats["alerts"] += 1
+        metrics.ALERTS.labels(alert.reason).inc()
         record = dead_letter.alert_record(
             alert, _coordinates(event), event.message.key, event.message.value
         )
@@ -355,13 +362,32 @@ async def _hub(event: faust.EventT) -> None:
             outcome.state.sync.sequence,
             [f"{c['command_type']}#{c['sequence']}" for c in outcome.commands],
         )
+    if outcome.commands:
+        history_table[account_id] = _history(history_table.get(account_id), outcome.commands)
     if outcome.state.sync.held is not None:
         held_accounts.add(account_id)
     else:
         held_accounts.discard(account_id)
+    metrics.HELD.set(len(held_accounts))
 
 
-def _held_states() -> Iterator[tuple[str, dict[str, Any]]]:
+def _history(before: list[dict[str, Any]] | None, sent_now: list[dict[str, Any]]) -> list[Any]:
+    """The account's last commands, newest first, as the lookup shows them."""
+    sent = [
+        {
+            "command_id": c["command_id"],
+            "command_type": c["command_type"],
+            "sequence": c["sequence"],
+            "changed_sections": c["changed_sections"],
+            "emitted_at": c["emitted_at"].isoformat(),
+            "source_table": (c.get("source") or {}).get("table"),
+        }
+        for c in reversed(sent_now)
+    ]
+    return (sent + list(before or []))[:HISTORY_SIZE]
+
+
+def held_states() -> Iterator[tuple[str, dict[str, Any]]]:
     """Hub states on this worker's partitions with a held create (a full scan of the table)."""
     return ((k, v) for k, v in hub_table.items() if v and v["sync"]["held"])
 
@@ -370,7 +396,8 @@ def _held_states() -> Iterator[tuple[str, dict[str, Any]]]:
 async def recount_held(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     """Partitions moved and their tables are recovered: recount from what this worker owns."""
     held_accounts.clear()
-    held_accounts.update(key for key, _ in _held_states())
+    held_accounts.update(key for key, _ in held_states())
+    metrics.HELD.set(len(held_accounts))
 
 
 @app.timer(interval=min(60.0, settings.held_alert_after / 4))
@@ -389,20 +416,5 @@ async def check_held_creates() -> None:
             await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(check)))
 
 
-@app.page("/sync/stats/")
-async def stats_view(web: Any, request: Any) -> Any:
-    """Counters of this worker and its held creates (local partitions)."""
-    return web.json({**stats, "held_creates": len(held_accounts)})
-
-
-@app.page("/sync/held/")
-async def held_view(web: Any, request: Any) -> Any:
-    """Held creates on this worker's partitions and why each one waits (R7)."""
-    held = {
-        key: held_reason(CustomerState.from_json(value), hub_ctx) for key, value in _held_states()
-    }
-    return web.json(held)
-
-
-# the operator commands register on this app (`faust -A streams.app seed …`)
-from streams import commands  # noqa: E402, F401
+# the operator commands (`faust -A streams.app seed …`) and the web views register on this app
+from streams import commands, web  # noqa: E402, F401

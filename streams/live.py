@@ -94,7 +94,7 @@ def main() -> int:
             start_new_session=True,
         )
         web = f"http://127.0.0.1:{settings.web_port}"
-        print(f"simulator writing Siebel activity; web views: {web}/sync/stats/ {web}/sync/held/")
+        print(f"simulator writing Siebel activity; operator page: {web}/ (metrics: {web}/metrics)")
         print(
             f"commands on {settings.commands_topic}, alerts and dead letters on "
             f"{settings.dlq_topic}. Ctrl-C stops."

@@ -19,11 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from confluent_kafka import Producer
 
-from streams.core.events import hub_event_to_json
+from streams.core.events import HubEvent, hub_event_to_json
 from streams.core.seed import load_seed
 from streams.core.source_config import SourceConfig
 from streams.errors import InputError, SyncError
@@ -36,6 +37,14 @@ def publish(settings: Settings, path: Path) -> int:
     a partial run is repeated whole (seeding twice is harmless)."""
     seeds = load_seed(path)
     create_topics(settings, SourceConfig.load())
+    send_hub_events(settings, seeds)
+    return len(seeds)
+
+
+def send_hub_events(settings: Settings, events: Sequence[tuple[str, HubEvent]]) -> None:
+    """Put events on the hub's input topic from outside the app (seeds, resend requests),
+    keyed by account like every other hub event (murmur2), through an idempotent producer.
+    Raises SyncError unless every one was delivered."""
     topic = internal_topic_names(settings)["hub"]
     producer = Producer(
         {
@@ -50,14 +59,13 @@ def publish(settings: Settings, path: Path) -> int:
         if err is not None:
             failures.append(str(err))
 
-    for account, seed in seeds:
-        value = json.dumps(hub_event_to_json(seed), sort_keys=True).encode()
+    for account, event in events:
+        value = json.dumps(hub_event_to_json(event), sort_keys=True).encode()
         producer.produce(topic, key=account.encode(), value=value, on_delivery=delivered)
         producer.poll(0)
     left = producer.flush(60)
     if left or failures:
-        raise SyncError(f"{left} seeds not delivered, {len(failures)} failed: {failures[:3]}")
-    return len(seeds)
+        raise SyncError(f"{left} events not delivered, {len(failures)} failed: {failures[:3]}")
 
 
 def main(argv: list[str] | None = None) -> int:

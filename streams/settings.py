@@ -6,6 +6,7 @@ Secrets are `Secret` values: printing, logging or repr-ing the settings never sh
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Literal
@@ -41,6 +42,15 @@ class Secret:
         return "Secret('**********')" if self._value else "Secret('')"
 
     __str__ = __repr__
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _advertised(bind: str) -> str:
+    wildcard = bind in ("0.0.0.0", "::", "")  # noqa: S104 - recognised, not bound here
+    return socket.getfqdn() if wildcard else bind
 
 
 def _get(env: Mapping[str, str], name: str, default: str) -> str:
@@ -115,6 +125,11 @@ class Settings:
     standby_replicas: int = 1
     web_bind: str = "127.0.0.1"
     web_port: int = 6066
+    # the host other workers reach this one's web views at (a lookup is routed to the worker
+    # that owns the key): the bind address, unless that is a wildcard
+    web_host: str = ""
+    # bound off loopback, every web view but /health requires "Authorization: Bearer <token>"
+    web_token: Secret = field(default_factory=lambda: Secret(""))
     # RocksDB tables (rebuilt from their changelog topics when lost).
     data_dir: str = ".stack/worker-data"
     # R2 / R3: which order statuses trigger a create, which account classes may become customers.
@@ -146,6 +161,12 @@ class Settings:
                 f"{', '.join(SASL_MECHANISMS)} (got {mechanism!r})"
             )
         d = cls()
+        bind = _get(env, "SYNC_WEB_BIND", d.web_bind)
+        if not is_loopback(bind) and not env.get("SYNC_WEB_TOKEN", "").strip():
+            raise ConfigError(
+                f"SYNC_WEB_BIND={bind} serves the web views off this machine: set "
+                "SYNC_WEB_TOKEN (callers send 'Authorization: Bearer <token>')"
+            )
         return cls(
             kafka_bootstrap_servers=_get(env, "KAFKA_BOOTSTRAP_SERVERS", d.kafka_bootstrap_servers),
             kafka_security_protocol=protocol,
@@ -174,6 +195,9 @@ class Settings:
             standby_replicas=_int(env, "SYNC_STANDBY_REPLICAS", d.standby_replicas, minimum=0),
             web_bind=_get(env, "SYNC_WEB_BIND", d.web_bind),
             web_port=_int(env, "SYNC_WEB_PORT", d.web_port),
+            web_host=_get(env, "SYNC_WEB_HOST", "")
+            or _advertised(_get(env, "SYNC_WEB_BIND", d.web_bind)),
+            web_token=Secret(env.get("SYNC_WEB_TOKEN", "")),
             data_dir=_get(env, "SYNC_DATA_DIR", d.data_dir),
             trigger_statuses=_set(env, "SYNC_TRIGGER_STATUSES", d.trigger_statuses),
             eligible_classes=_set(env, "SYNC_ELIGIBLE_ACCOUNT_CLASSES", d.eligible_classes),

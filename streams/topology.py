@@ -26,7 +26,8 @@ def internal_topic_names(settings: Settings) -> dict[str, str]:
 
 
 def changelog_topic_names(settings: Settings) -> list[str]:
-    return [f"{settings.app_id}-{table}-changelog" for table in ("hub", "orders", "refs")]
+    tables = ("hub", "orders", "refs", "history")
+    return [f"{settings.app_id}-{table}-changelog" for table in tables]
 
 
 def partition_counts(settings: Settings, config: SourceConfig) -> dict[str, int | None]:

@@ -77,6 +77,18 @@ class HeldCheck:
 
 
 @dataclass(frozen=True)
+class Resend:
+    """An operator's request (`faust -A streams.app resend`): send a synced account's current
+    state again, every section, as an update with the next sequence (never for one not synced:
+    a customer is created only through an order, R2)."""
+
+    at: str  # ISO time of the request
+    reason: str = ""
+
+    kind = "resend"
+
+
+@dataclass(frozen=True)
 class Seed:
     """Bootstrap (R12): the account already exists in CC&B; its last command had `sequence`,
     and CC&B knows it as `ccb_account_id` / `ccb_person_id` (sent in every later command)."""
@@ -88,7 +100,7 @@ class Seed:
     kind = "seed"
 
 
-HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | HeldCheck | Seed
+HubEvent = RowEvent | Answer | SyncRequest | SyncWithdrawal | HeldCheck | Seed | Resend
 
 
 def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
@@ -101,6 +113,8 @@ def hub_event_to_json(event: HubEvent) -> dict[str, Any]:
         }
     if isinstance(event, HeldCheck):
         return body | {"max_age_s": event.max_age_s, "at": event.at}
+    if isinstance(event, Resend):
+        return body | {"at": event.at, "reason": event.reason}
     if isinstance(event, SyncRequest):
         body |= {
             "order_id": event.order_id,
@@ -126,6 +140,8 @@ def hub_event_from_json(data: Mapping[str, Any]) -> HubEvent:
         )
     if kind == "held_check":
         return HeldCheck(float(data["max_age_s"]), str(data["at"]))
+    if kind == "resend":
+        return Resend(str(data["at"]), str(data.get("reason", "")))
     source = _source(data.get("source"))
     if kind == "sync_request":
         return SyncRequest(

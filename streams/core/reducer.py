@@ -9,7 +9,6 @@ contacts and addresses the mapping needs.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from streams.core.events import (
     Answer,
     HeldCheck,
     HubEvent,
+    Resend,
     RowEvent,
     Seed,
     Subscription,
@@ -31,63 +31,10 @@ from streams.core.events import (
 )
 from streams.core.mapping import SECTIONS, map_customer, section_digests
 from streams.core.siebel import Account
+from streams.core.state import CustomerState, SyncState, command_id
 from streams.errors import MappingError
 
-COMMAND_NAMESPACE = uuid.UUID("6f1b7c1e-3d5a-5e7f-9a0b-2c4d6e8f0a1b")
 DEFAULT_ELIGIBLE = frozenset({"Customer", "Billing"})
-
-
-def command_id(account_id: str, sequence: int) -> str:
-    """Deterministic (R9): the same account and sequence always give the same id."""
-    return str(uuid.uuid5(COMMAND_NAMESPACE, f"{account_id}/{sequence}"))
-
-
-@dataclass(frozen=True)
-class SyncState:
-    synced: bool = False
-    sequence: int = 0
-    digests: Mapping[str, str] | None = None  # per section, of the last emitted payload
-    held: Mapping[str, Any] | None = None  # the trigger of a create that waits (R7)
-    deleted: bool = False
-    # order id → trigger, for every order that bills the account in a trigger status while its
-    # create waits; the create is withdrawn when the last one goes (R2)
-    requests: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # alert reason → what it last said: a failure that persists is alerted once, not per event
-    alerted: Mapping[str, str] = field(default_factory=dict)
-    # what CC&B fixed at the customer's first payload and later payloads keep: the CIS division
-    # (a move to another state does not move an existing account to another division)
-    fixed: Mapping[str, str] = field(default_factory=dict)
-    held_since: str | None = None  # ISO time the create started to wait (R7)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "synced": self.synced,
-            "sequence": self.sequence,
-            "digests": dict(self.digests) if self.digests is not None else None,
-            "held": dict(self.held) if self.held is not None else None,
-            "deleted": self.deleted,
-            "requests": {k: dict(v) for k, v in self.requests.items()},
-            "alerted": dict(self.alerted),
-            "fixed": dict(self.fixed),
-            "held_since": self.held_since,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SyncState:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-
-@dataclass(frozen=True)
-class CustomerState:
-    aggregate: Aggregate = field(default_factory=Aggregate)
-    sync: SyncState = field(default_factory=SyncState)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"aggregate": self.aggregate.to_json(), "sync": self.sync.to_json()}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CustomerState:
-        return cls(Aggregate.from_json(data["aggregate"]), SyncState.from_json(data["sync"]))
 
 
 @dataclass(frozen=True)
@@ -116,7 +63,7 @@ def _apply(
         fixed = {k: v for k, v in ids.items() if v}
         seeded = SyncState(synced=True, sequence=max(sync.sequence, event.sequence), fixed=fixed)
         return CustomerState(agg, seeded), []
-    if isinstance(event, HeldCheck):
+    if isinstance(event, HeldCheck | Resend):
         return state, []  # answered in reduce(); nothing to apply
     if isinstance(event, SyncRequest | SyncWithdrawal):
         if sync.synced:
@@ -345,6 +292,8 @@ def reduce(
     """Apply one event to one account's state; return what to emit."""
     if isinstance(event, HeldCheck):
         return _held_check(account_id, state, event, ctx)
+    if isinstance(event, Resend):
+        return _resend(account_id, state, event, ctx, now)
     outcome = _reduce(account_id, state, event, ctx, now)
     sync = outcome.state.sync
     since = (sync.held_since or now.isoformat()) if sync.held is not None else None
@@ -375,6 +324,25 @@ def _held_check(
     return _alert_once(state, alert, sync.held_since)
 
 
+def _resend(
+    account_id: str, state: CustomerState, request: Resend, ctx: HubContext, now: datetime
+) -> Outcome:
+    """Every section counts as changed: the next update carries the whole customer. If the
+    account is waiting for a referenced row, that update goes out when the row comes."""
+    sync = state.sync
+    if not sync.synced or sync.deleted or state.aggregate.account is None:
+        why = "it was deleted in Siebel" if sync.deleted else "it is not synced to CC&B"
+        alert = Alert(
+            "RESEND_REFUSED",
+            account_id,
+            f"resend of {account_id} refused: {why} (a customer is created only through an "
+            "order, R2)",
+            {"requested_at": request.at, "reason": request.reason},
+        )
+        return Outcome(state, alerts=[alert])
+    return _decide(account_id, replace(state, sync=replace(sync, digests={})), None, ctx, now)
+
+
 def _reduce(
     account_id: str, state: CustomerState, event: HubEvent, ctx: HubContext, now: datetime
 ) -> Outcome:
@@ -389,7 +357,7 @@ def _reduce(
         applied = replace(applied, aggregate=aggregate)
     pruned = replace(applied, aggregate=applied.aggregate.pruned())
     subs = _subscriptions(account_id, state.aggregate, pruned.aggregate)
-    source = event.source if not isinstance(event, Seed | HeldCheck) else None
+    source = event.source if not isinstance(event, Seed | HeldCheck | Resend) else None
     outcome = _decide(account_id, pruned, source, ctx, now)
     return Outcome(outcome.state, outcome.commands, subs, alerts + outcome.alerts)
 

@@ -133,6 +133,7 @@ def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> I
     }
     settings = Settings.from_env(env)
     prepare_app(env)
+    tmp.mkdir(parents=True, exist_ok=True)
     log = tmp / f"worker-{len(list(tmp.glob('worker-*.log')))}.log"  # one per start
     worker = Worker(settings, env, port, log)
     worker.proc = launch_worker(env, log)

@@ -16,8 +16,9 @@ from streams.core.events import (
     hub_event_to_json,
 )
 from streams.core.orders import OrderState
-from streams.core.reducer import CustomerState, encoding_failed, held_reason, reduce
+from streams.core.reducer import encoding_failed, held_reason, reduce
 from streams.core.references import ReferenceState
+from streams.core.state import CustomerState
 from tests.unit import siebel_rows as s
 from tests.unit.world import NOW, World, position
 

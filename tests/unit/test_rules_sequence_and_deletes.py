@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from streams.core.events import RowEvent, SyncRequest
-from streams.core.reducer import CustomerState, command_id, reduce
+from streams.core.reducer import reduce
+from streams.core.state import CustomerState, command_id
 from tests.unit import siebel_rows as s
 from tests.unit.world import NOW, World, position
 

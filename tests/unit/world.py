@@ -13,10 +13,11 @@ from streams.core.codes import CodeMaps
 from streams.core.debezium import ChangeEvent, SourcePosition
 from streams.core.events import Alert, HubEvent, RowEvent, Seed
 from streams.core.orders import OrderState, apply_order_row
-from streams.core.reducer import CustomerState, HubContext, reduce
+from streams.core.reducer import HubContext, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
 from streams.core.routing import route
 from streams.core.source_config import SourceConfig
+from streams.core.state import CustomerState
 
 CODES = CodeMaps.load()
 SOURCE = SourceConfig.load()
