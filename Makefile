@@ -81,7 +81,7 @@ register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register
 
 run: stack-up
-	$(ENV) $(PY) -m streams.live
+	$(ENV) $(PY) -m streams.tools.live
 
 clean: stack-down
 	rm -rf .stack $(VENV)

@@ -1,4 +1,5 @@
-"""Local stack without Docker: `python -m stack up|down|status|env|register FILE`.
+"""Local stack without Docker: `python -m stack up|down|status|env|register FILE`, and
+`python -m stack kafka TOOL ARGS…` for Kafka's command-line tools (stack/tools.py).
 
 PostgreSQL (Siebel stand-in), Kafka (KRaft), Apicurio Registry (Confluent-compatible API) and
 Kafka Connect with Debezium, as plain processes bound to 127.0.0.1, with data, logs and
@@ -12,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from stack import prereqs, procs
+from stack import prereqs, procs, tools
 from stack.config import CONNECTOR_FILE, StackConfig, write_env_file
 from stack.procs import StackError
 from stack.services import Connect, Kafka, Postgres, Registry
@@ -86,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch", help="only fetch the jars from Maven Central")
     reg = sub.add_parser("register", help="PUT a connector config file to Connect")
     reg.add_argument("file", type=Path)
+    kafka = sub.add_parser("kafka", help="a Kafka tool: kafka-consumer-groups, kafka-topics, …")
+    kafka.add_argument("tool", choices=sorted(tools.TOOLS))
+    kafka.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cfg = StackConfig.from_env()
     try:
@@ -99,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             prereqs.fetch_jars(cfg)
         elif args.command == "register":
             print("registered", Connect(cfg).register(args.file))
+        elif args.command == "kafka":
+            return tools.run(cfg, args.tool, args.args)
     except StackError as exc:
         print(f"stack: {exc}", file=sys.stderr)
         return 1

@@ -12,11 +12,11 @@ Start with `faust -A streams.app worker -l info` (or `make run`).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -25,9 +25,10 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from streams import dead_letter, metrics
 from streams.avro_codec import CommandSerializer, subject_for
 from streams.broker_auth import broker_credentials
+from streams.core import wire
 from streams.core.codes import CodeMaps
-from streams.core.debezium import SourcePosition, Tombstone, parse_envelope
-from streams.core.events import HeldCheck, Subscription, hub_event_from_json, hub_event_to_json
+from streams.core.debezium import Tombstone, parse_envelope
+from streams.core.events import HeldCheck, RowEvent
 from streams.core.orders import OrderState, apply_order_row
 from streams.core.reducer import HubContext, encoding_failed, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 
 settings = Settings.from_env()
 source_config = SourceConfig.load()
-hub_ctx = HubContext(codes=CodeMaps.load(), eligible_classes=settings.eligible_classes)
+codes = CodeMaps.load(Path(settings.code_maps_file)) if settings.code_maps_file else CodeMaps.load()
+hub_ctx = HubContext(codes=codes, eligible_classes=settings.eligible_classes)
 stats: Counter[str] = Counter()
 # Accounts with a held create on this worker's partitions: kept current by the hub agent and
 # recounted after each rebalance, so the stats view never scans the table (it is polled).
@@ -130,23 +132,6 @@ def _key(event: faust.EventT) -> str:
     if not key:
         raise InputError("internal record without a key")
     return bytes(key).decode()
-
-
-def _body(event: faust.EventT) -> dict[str, Any]:
-    value = event.message.value
-    if value is None:
-        raise InputError("internal record without a value")
-    body: dict[str, Any] = json.loads(value)
-    return body
-
-
-def _position(body: dict[str, Any]) -> SourcePosition | None:
-    source = body.get("source")
-    return SourcePosition.from_json(source) if source else None
-
-
-def _json(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, default=str).encode()
 
 
 ORIGIN_HEADER = "x-sync-origin"
@@ -237,20 +222,19 @@ async def _normalise(event: faust.EventT) -> None:
     except InputError as exc:
         await _dead_letter("UNREADABLE_SOURCE_EVENT", exc, event)
         return
-    position = change.source.to_json()
     for r in routed:
-        body = {"entity": r.entity, "row_id": r.row_id, "row": r.row, "source": position}
         if r.agent == "orders":
-            await orders_topic.send(key=r.key.encode(), value=_json(body), headers=origin())
-        elif r.agent == "hub":
-            # the wire form of a RowEvent (streams.core.events.hub_event_to_json)
-            await hub_topic.send(
-                key=r.key.encode(), value=_json({"kind": "row", **body}), headers=origin()
+            order = wire.OrderRow(r.entity, r.row_id, r.row, change.source)
+            await orders_topic.send(
+                key=r.key.encode(), value=wire.encode_order(order), headers=origin()
             )
+        elif r.agent == "hub":
+            row = RowEvent(r.entity, r.row_id, r.row, change.source)
+            await hub_topic.send(key=r.key.encode(), value=wire.encode_hub(row), headers=origin())
         else:
-            ref_key = f"{r.entity}:{r.key}".encode()
+            ref = wire.RefRow(r.entity, r.key, r.row, change.source)
             await refs_topic.send(
-                key=ref_key, value=_json({"type": "row", **body}), headers=origin()
+                key=wire.ref_key(r.entity, r.key), value=wire.encode_ref(ref), headers=origin()
             )
 
 
@@ -271,19 +255,14 @@ async def _before_state_write(outputs: list[Awaitable[Any]]) -> None:
 async def _orders(event: faust.EventT) -> None:
     origin = _Origin(event)
     order_id = _key(event)
-    body = _body(event)
+    msg = wire.decode_order(event.message.value)
     state = OrderState.from_json(orders_table.get(order_id) or {})
     state, requests = apply_order_row(
-        state,
-        body["entity"],
-        body["row_id"],
-        body.get("row"),
-        _position(body),
-        settings.trigger_statuses,
+        state, msg.entity, msg.row_id, msg.row, msg.source, settings.trigger_statuses
     )
     outputs = [
         await hub_topic.send(
-            key=account_id.encode(), value=_json(hub_event_to_json(request)), headers=origin()
+            key=account_id.encode(), value=wire.encode_hub(request), headers=origin()
         )
         for account_id, request in requests
     ]
@@ -294,17 +273,15 @@ async def _orders(event: faust.EventT) -> None:
 async def _references(event: faust.EventT) -> None:
     origin = _Origin(event)
     ref_key = _key(event)
-    body = _body(event)
-    entity, _, ref_id = ref_key.partition(":")
+    msg = wire.decode_ref(ref_key, event.message.value)
     state = ReferenceState.from_json(refs_table.get(ref_key) or {})
-    if body["type"] == "row":
-        state, answers = apply_row(state, entity, ref_id, body.get("row"), _position(body))
+    if isinstance(msg, wire.RefRow):
+        state, answers = apply_row(state, msg.entity, msg.row_id, msg.row, msg.source)
     else:
-        sub = Subscription(entity, ref_id, body["account_id"], bool(body["active"]))
-        state, answers = apply_subscription(state, sub)
+        state, answers = apply_subscription(state, msg)
     outputs = [
         await hub_topic.send(
-            key=account_id.encode(), value=_json(hub_event_to_json(answer)), headers=origin()
+            key=account_id.encode(), value=wire.encode_hub(answer), headers=origin()
         )
         for account_id, answer in answers
     ]
@@ -316,7 +293,7 @@ async def _hub(event: faust.EventT) -> None:
     origin = _Origin(event)
     account_id = _key(event)
     try:
-        hub_event = hub_event_from_json(_body(event))
+        hub_event = wire.decode_hub(event.message.value)
         state = CustomerState.from_json(hub_table.get(account_id) or _EMPTY)
         outcome = reduce(account_id, state, hub_event, hub_ctx, datetime.now(UTC))
     except (InputError, ValueError, KeyError) as exc:
@@ -336,9 +313,8 @@ async def _hub(event: faust.EventT) -> None:
         stats[command["command_type"]] += 1
         metrics.command_sent(command)
     for sub in outcome.subscriptions:
-        body = {"type": "subscription", "account_id": account_id, "active": sub.active}
-        ref_key = f"{sub.entity}:{sub.ref_id}".encode()
-        outputs.append(await refs_topic.send(key=ref_key, value=_json(body), headers=origin()))
+        key, value = wire.ref_key(sub.entity, sub.ref_id), wire.encode_ref(sub)
+        outputs.append(await refs_topic.send(key=key, value=value, headers=origin()))
     for alert in outcome.alerts:
         stats["alerts"] += 1
         metrics.ALERTS.labels(alert.reason).inc()
@@ -413,7 +389,7 @@ async def check_held_creates() -> None:
             continue
         if (now - datetime.fromisoformat(since)).total_seconds() >= settings.held_alert_after:
             check = HeldCheck(settings.held_alert_after, now.isoformat())
-            await hub_topic.send(key=account_id.encode(), value=_json(hub_event_to_json(check)))
+            await hub_topic.send(key=account_id.encode(), value=wire.encode_hub(check))
 
 
 # the operator commands (`faust -A streams.app seed …`) and the web views register on this app

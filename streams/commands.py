@@ -5,6 +5,7 @@ faust -A streams.app replay --to-… [--topic T[:P]]… [--execute]
                                               move the source offsets back (streams/replay.py)
 faust -A streams.app resend ACCOUNT… | --file F
                                               send synced customers again (streams/resend.py)
+faust -A streams.app diff --against TOPIC     compare with a shadow run (streams/shadow_diff.py)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from faust.cli import argument, option
 
 from streams import replay as replays
 from streams import resend as resends
-from streams import seeding
+from streams import seeding, shadow_diff
 from streams.app import app, settings
 from streams.errors import ConfigError, SyncError
 
@@ -88,4 +89,15 @@ async def resend(
         raise SystemExit(2) from exc
     print(resends.report(decisions))
     if not all(d.send for d in decisions):
+        raise SystemExit(1)
+
+
+@app.command(option("--against", required=True, help="the shadow run's commands topic"))
+async def diff(self: object, against: str) -> None:
+    """Compare this app's commands with a shadow run's, per account; exit 1 on a difference."""
+    here = shadow_diff.read_commands(settings, settings.commands_topic)
+    there = shadow_diff.read_commands(settings, against)
+    found = shadow_diff.compare(here, there)
+    print(found.summary(settings.commands_topic, against))
+    if not found.clean:
         raise SystemExit(1)

@@ -140,6 +140,8 @@ class Settings:
     # one log line per hub decision (input coordinates, account, sequence before → after, the
     # commands sent): for tracing one customer through a fault; off by default (volume)
     trace: bool = False
+    # the Siebel → CC&B code maps (R14); another file for a shadow run that tries a changed map
+    code_maps_file: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -205,6 +207,7 @@ class Settings:
                 env, "SYNC_HELD_ALERT_AFTER", d.held_alert_after, maximum=7 * 86400
             ),
             trace=_get(env, "SYNC_TRACE", "0").lower() in ("1", "true", "yes"),
+            code_maps_file=_get(env, "SYNC_CODE_MAPS", ""),
         )
 
     def source_topic(self, table: str) -> str:

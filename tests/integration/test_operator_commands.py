@@ -139,3 +139,54 @@ def test_resend_sends_a_synced_customer_whole_again_and_refuses_a_prospect(
         assert update["customer"] == create["customer"]
         assert out.for_account(prospect) == []
         out.close()
+
+
+def _all_created(out: Outputs, accounts: list[str]) -> Callable[[], bool]:
+    return lambda: all(out.for_account(a) for a in accounts)
+
+
+def _diff(env: dict[str, str], against: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "faust", "-A", "streams.app", "diff", "--against", against],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_a_shadow_run_diffs_clean_with_the_same_code_and_dirty_with_a_changed_code_map(
+    pg: psycopg.Connection, tmp_path: Path
+) -> None:
+    siebel = Siebel(pg)
+    base = stack_env()
+    tags = {name: uuid.uuid4().hex[:8] for name in ("prod", "same", "changed")}
+    changed_maps = tmp_path / "ccb-code-maps.toml"
+    maps = (ROOT / "config" / "ccb-code-maps.toml").read_text()
+    changed_maps.write_text(maps.replace('"Residential" = "RES"', '"Residential" = "RESX"'))
+    for tag in tags.values():  # all three read the same changes from here on
+        start_at_end(app_settings(base, tag))
+    accounts = [new_id("X") for _ in range(3)]
+    with (
+        running_worker(base, tmp_path / "prod", tags["prod"]) as prod,
+        running_worker(base, tmp_path / "same", tags["same"]) as same,
+        running_worker(
+            {**base, "SYNC_CODE_MAPS": str(changed_maps)}, tmp_path / "changed", tags["changed"]
+        ) as changed,
+    ):
+        for acct in accounts:
+            siebel.prospect(acct, contact=new_id("C"), address=new_id("D"), bp=new_id("B"))
+            siebel.order(new_id("O"), "Submitted", (new_id("L"), acct))
+        for worker in (prod, same, changed):
+            out = Outputs(worker.settings)
+            out.wait_for("every create", _all_created(out, accounts), 120)
+            out.close()
+    clean = _diff(prod.env, same.settings.commands_topic)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "no difference" in clean.stdout
+    dirty = _diff(prod.env, changed.settings.commands_topic)
+    assert dirty.returncode == 1, dirty.stdout + dirty.stderr
+    for acct in accounts:
+        assert f"{acct}: final customer differs in account.customer_class" in dirty.stdout

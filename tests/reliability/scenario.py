@@ -115,7 +115,7 @@ class Renamer(threading.Thread):
 def _simulator(env: dict[str, str], rate: float, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "streams.simulator", "--rate", str(rate)],
+            [sys.executable, "-m", "streams.tools.simulator", "--rate", str(rate)],
             env=env,
             cwd=ROOT,
             stdout=out,

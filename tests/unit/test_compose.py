@@ -17,7 +17,8 @@ DOTENV = dict(
 )
 POM = (ROOT / "stack" / "pom.xml").read_text()
 SERVICES = COMPOSE["services"]
-LONG_RUNNING = ["postgres", "kafka", "registry", "connect"]
+LONG_RUNNING = ["postgres", "kafka", "registry", "connect", "worker"]
+ONE_SHOT = ["connect-init", "schema-init"]
 
 
 def _pom_version(prop: str) -> str:
@@ -45,12 +46,13 @@ def test_long_running_services_have_healthchecks_and_wait_for_healthy_dependenci
     for name, service in SERVICES.items():
         for dep, cond in service.get("depends_on", {}).items():
             assert dep in SERVICES
-            assert cond == {"condition": "service_healthy"}, f"{name} -> {dep}"
+            wanted = "service_completed_successfully" if dep in ONE_SHOT else "service_healthy"
+            assert cond == {"condition": wanted}, f"{name} -> {dep}"
 
 
 def test_ports_bind_loopback_only_on_the_local_stack_ports() -> None:
     published = {p.split(":")[1] for s in SERVICES.values() for p in s.get("ports", [])}
-    assert published == {"55432", "19092", "18081", "18083"}
+    assert published == {"55432", "19092", "18081", "18083", "6066"}
     for service in SERVICES.values():
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), port
@@ -87,3 +89,30 @@ def test_connect_resolves_the_connector_file_references() -> None:
         "SIEBEL_DB_PASSWORD",
     ):
         assert var in env
+
+
+def test_the_worker_starts_after_the_schema_is_registered_with_the_apps_settings() -> None:
+    init, worker = SERVICES["schema-init"], SERVICES["worker"]
+    assert init["image"] == worker["image"] == "${WORKER_IMAGE}"
+    assert init["build"] == worker["build"] == "."
+    assert "streams.avro_codec register" in init["command"][0]
+    assert "streams.topology create" in init["command"][0]
+    assert set(worker["depends_on"]) == {"schema-init", "connect-init"}
+    env = worker["environment"]
+    assert env == init["environment"]
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:29092"  # the INTERNAL listener
+    registry_port = SERVICES["registry"]["environment"]["QUARKUS_HTTP_PORT"]
+    assert env["SCHEMA_REGISTRY_URL"] == f"http://registry:{registry_port}/apis/ccompat/v7"
+    assert env["SYNC_WEB_TOKEN"] == "${SYNC_WEB_TOKEN}"  # bound off loopback: a token
+    assert DOTENV["SYNC_WEB_TOKEN"]
+
+
+def test_the_dockerfile_runs_the_worker_with_the_files_it_reads() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11-" in dockerfile
+    for needed in ("COPY streams ./streams", "COPY config ./config", "COPY avro ./avro"):
+        assert needed in dockerfile
+    assert 'ENTRYPOINT ["faust", "-A", "streams.app"]' in dockerfile
+    assert "USER sync" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", ".stack"} <= set(ignored)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.core import wire
 from streams.core.codes import CodeMaps
 from streams.core.debezium import ChangeEvent, SourcePosition
-from streams.core.events import Alert, HubEvent, RowEvent, Seed
+from streams.core.events import Alert, HubEvent, RowEvent, Seed, Subscription
 from streams.core.orders import OrderState, apply_order_row
 from streams.core.reducer import HubContext, reduce
 from streams.core.references import ReferenceState, apply_row, apply_subscription
@@ -93,18 +94,25 @@ class World:
     ) -> None:
         if log:
             self.delivered.append((agent, key, entity, row_id, row, src))
+        # every message goes through its wire form (streams/core/wire.py), as between agents
         if agent == "hub":
             self._hub(key, RowEvent(entity, row_id, row, src))
         elif agent == "orders":
+            msg = wire.decode_order(wire.encode_order(wire.OrderRow(entity, row_id, row, src)))
             order_state, requests = apply_order_row(
-                self.orders.get(key, OrderState()), entity, row_id, row, src
+                self.orders.get(key, OrderState()), msg.entity, msg.row_id, msg.row, msg.source
             )
             self.orders[key] = order_state
             for account, request in requests:
                 self._hub(account, request)
         else:
-            ref = (entity, key)
-            state, answers = apply_row(self.refs.get(ref, ReferenceState()), entity, key, row, src)
+            sent = wire.encode_ref(wire.RefRow(entity, key, row, src))
+            got = wire.decode_ref(wire.ref_key(entity, key), sent)
+            assert isinstance(got, wire.RefRow)
+            ref = (got.entity, got.row_id)
+            state, answers = apply_row(
+                self.refs.get(ref, ReferenceState()), got.entity, got.row_id, got.row, got.source
+            )
             self.refs[ref] = state
             for account, answer in answers:
                 self._hub(account, answer)
@@ -115,13 +123,16 @@ class World:
         if len(self._queue) > 1:
             return  # already draining
         while self._queue:
-            account, ev = self._queue[0]
+            account, sent = self._queue[0]
+            ev = wire.decode_hub(wire.encode_hub(sent))
             outcome = reduce(account, self.hubs.get(account, CustomerState()), ev, self.ctx, NOW)
             self.hubs[account] = outcome.state
             self.commands += outcome.commands
             self.alerts += outcome.alerts
-            for sub in outcome.subscriptions:
-                key = (sub.entity, sub.ref_id)
+            for sent_sub in outcome.subscriptions:
+                key = (sent_sub.entity, sent_sub.ref_id)
+                sub = wire.decode_ref(wire.ref_key(*key), wire.encode_ref(sent_sub))
+                assert isinstance(sub, Subscription)
                 state, answers = apply_subscription(self.refs.get(key, ReferenceState()), sub)
                 self.refs[key] = state
                 self._queue.extend(answers)

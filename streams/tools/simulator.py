@@ -1,7 +1,7 @@
 """Siebel activity simulator: sales reps and CSRs at work, written into the PostgreSQL Siebel
 schema so Debezium captures it for real.
 
-    python -m streams.simulator --rate 2 [--count N] [--seed S]
+    python -m streams.tools.simulator --rate 2 [--count N] [--seed S]
 
 Sales reps create prospects (account, contacts, address, billing and statement profiles), draft
 orders and submit or cancel them; CSRs rename people, move addresses, change phones and billing
@@ -243,7 +243,7 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streams.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m streams.tools.simulator", description=__doc__)
     parser.add_argument("--rate", type=float, default=2.0, help="actions per second")
     parser.add_argument("--count", type=int, default=0, help="stop after N actions (0: never)")
     parser.add_argument("--seed", type=int, default=None)

@@ -24,7 +24,7 @@ from streams.core.source_config import SourceConfig
 from streams.settings import Settings
 from streams.topology import create_topics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / ".stack" / "logs"
 
 
@@ -87,7 +87,13 @@ def main() -> int:
                 return 1
             time.sleep(1)
         simulator = subprocess.Popen(
-            [sys.executable, "-m", "streams.simulator", "--rate", os.environ.get("SIM_RATE", "2")],
+            [
+                sys.executable,
+                "-m",
+                "streams.tools.simulator",
+                "--rate",
+                os.environ.get("SIM_RATE", "2"),
+            ],
             cwd=ROOT,
             stdout=slog,
             stderr=subprocess.STDOUT,
