@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
+.PHONY: bench help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
 
 help:
 	@echo "make run          stack up + sync worker + Siebel activity simulator, with a live summary"
@@ -18,6 +18,7 @@ help:
 	@echo "make soak         the fault harness at length: 100+ faults, about 45 minutes"
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
 	@echo "make seed FILE=x.csv    go-live: publish the CC&B cross-reference (README, Go-live)"
+	@echo "make bench        the core benchmark (BENCH_CUSTOMERS=2000; bench/RESULTS.md)"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
 $(STAMP): pyproject.toml
@@ -76,6 +77,10 @@ soak: stack-up
 seed: stack-up
 	@test -n "$(FILE)" || { echo "usage: make seed FILE=cross-reference.csv"; exit 2; }
 	$(ENV) $(PY) -m streams.seeding "$(FILE)" --execute
+
+BENCH_CUSTOMERS ?= 2000
+bench: $(STAMP)
+	$(PY) -m bench.core --customers $(BENCH_CUSTOMERS)
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

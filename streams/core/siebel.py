@@ -8,7 +8,7 @@ A required column that is absent or null raises MappingError naming table, row a
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -75,6 +75,7 @@ class SiebelRow:
     row_id: str
 
     @classmethod
+    @functools.cache  # per class: type hints are resolved once, not per row (a profile's top)
     def _kinds(cls) -> dict[str, str]:
         kinds = {}
         for name, hint in get_type_hints(cls).items():
@@ -108,9 +109,11 @@ class SiebelRow:
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
+        # the fields are scalars: no deep copy (dataclasses.asdict) needed
         return {
             k: v.isoformat() if isinstance(v, date) else v
-            for k, v in dataclasses.asdict(self).items()
+            for k in self._kinds()
+            for v in (getattr(self, k),)
         }
 
     @classmethod
