@@ -227,8 +227,10 @@ class Settings:
             config["sasl.password"] = self.kafka_sasl_password.get_secret_value()
         return config
 
-    def schema_registry_config(self) -> dict[str, str]:
-        config = {"url": self.schema_registry_url}
+    def schema_registry_config(self) -> dict[str, str | int]:
+        # a request the registry never answers must not hang a worker (or a tool) for ever:
+        # it times out and the client retries it (confluent_kafka's max.retries)
+        config: dict[str, str | int] = {"url": self.schema_registry_url, "timeout": 15}
         if self.schema_registry_username:
             password = self.schema_registry_password.get_secret_value()
             config["basic.auth.user.info"] = f"{self.schema_registry_username}:{password}"

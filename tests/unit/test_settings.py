@@ -50,6 +50,12 @@ def test_client_configs_carry_the_secrets_to_the_clients() -> None:
     assert s.schema_registry_config()["basic.auth.user.info"] == "reg:s3cr3t-registry"
 
 
+def test_registry_requests_time_out_and_are_retried_rather_than_hang() -> None:
+    # a CI run hung for ever on one registry request the registry never answered: the client's
+    # HTTP timeout is unset by default; with one, it retries (confluent_kafka's max.retries)
+    assert Settings.from_env({}).schema_registry_config()["timeout"] == 15
+
+
 def test_no_sasl_settings_without_a_mechanism() -> None:
     assert "sasl.password" not in Settings.from_env({}).kafka_client_config()
 
