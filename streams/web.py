@@ -26,7 +26,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams import dlq_summary, metrics, page
 from streams.app import (
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 View = Callable[..., Awaitable[Any]]
 SEARCH_LIMIT = 50
 
-setup_prometheus_sensors(app, pattern="/metrics", registry=metrics.REGISTRY, name_prefix="faust")
+# faust's own sensor metrics on the product's registry: what faust's setup_prometheus_sensors
+# does, without the unguarded /metrics page it also registers (ours refreshes gauges first)
+app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.REGISTRY, "faust"))
 
 
 def guarded(view: View) -> View:
@@ -136,7 +139,7 @@ async def readiness() -> list[str]:
 @app.timer(interval=5.0)
 async def refresh_gauges() -> None:
     """Lag per partition this worker reads (the client's high watermark minus the next offset
-    to process), and table recovery progress (in `readiness`)."""
+    to process), and table recovery progress (in `readiness`); also at each scrape."""
     guard = app.eos.guard
     lag = {}
     for tp in app.consumer.assignment():
@@ -145,6 +148,16 @@ async def refresh_gauges() -> None:
             lag[(tp.topic, tp.partition)] = max(0, end - expected)
     metrics.set_lag(lag)
     await readiness()
+
+
+@app.page("/metrics")
+@guarded
+async def prometheus(web: Any, request: Any) -> Any:
+    """Prometheus text: faust's sensor metrics and streams/metrics.py, gauges as of now."""
+    await refresh_gauges()
+    return web.bytes(
+        generate_latest(metrics.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
 
 
 @app.page("/health")

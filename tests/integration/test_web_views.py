@@ -87,6 +87,7 @@ def test_two_workers_answer_a_lookup_alike_and_metrics_count_the_commands(
         sent = sum(len(out.for_account(a)) for a in accounts)
         counted = 0.0
         topics: set[str] = set()
+        lag_partitions: set[tuple[str, str]] = set()  # each partition's lag from its owner
         for port in (one.web_port, two.web_port):
             status, text = _get(port, "/metrics")
             assert status == 200
@@ -97,9 +98,15 @@ def test_two_workers_answer_a_lookup_alike_and_metrics_count_the_commands(
                 if s.name == "sync_commands_total"
             )
             assert families["sync_commit_to_command_seconds"].samples
-            assert families["sync_consumer_lag"].samples  # refreshed every 5 s
+            lag_partitions |= {
+                (x.labels["topic"], x.labels["partition"])
+                for x in families["sync_consumer_lag"].samples
+            }
             topics |= {s.labels["topic"] for s in families["sync_events"].samples}
         assert counted == sent
+        hub_events = f"it-sync-{tag}-hub-events"
+        wanted = {(hub_events, str(p)) for p in range(one.settings.partitions)}
+        assert wanted <= lag_partitions
         assert one.settings.source_topic("s_org_ext") in topics
         assert f"it-sync-{tag}-hub-events" in topics
         status, dlq = _get(one.web_port, "/dlq")
