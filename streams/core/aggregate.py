@@ -138,11 +138,14 @@ class Aggregate:
                 if profile_id
                 else "primary billing profile"
             )
-        # a reference answered "no such row" would map to a half-empty part (R7)
+        # a reference answered "no such row" would map to a half-empty part (R7) — a business's
+        # primary contact too: it is sent as the business's contact (its own account-person),
+        # and its row often comes in the same Siebel transaction as the account's, behind it
+        named = self.account.pr_con_id if person else None  # already named above
         missing += [
             f"contact {c} (referenced, no row yet)"
             for c in sorted(self.referenced_contacts())
-            if c in self.contacts and self.contacts[c] is None and c != self.account.pr_con_id
+            if c in self.contacts and self.contacts[c] is None and c != named
         ]
         missing += [
             f"address {a} (referenced, no row yet)"

@@ -67,3 +67,19 @@ def test_r6_an_edit_of_the_billing_profile_contact_is_an_update() -> None:
     (update,) = world.take()
     assert update["changed_sections"] == ["BILLING"]
     assert update["customer"]["account_persons"][0]["bill_to_name"] == "Lovelace,Ada"
+
+
+def test_r7_a_business_create_waits_for_its_primary_contacts_row() -> None:
+    # the contact row is in the same Siebel transaction as the account's, but its answer can
+    # come after the subscription was answered "no such row": the create waits for the row
+    # rather than go out without the contact and be followed by an update at once
+    world = World()
+    world.write("address", s.address())
+    world.write("billing_profile", s.billing_profile("1-BP-9", accnt_id=BIZ))
+    world.write("account", s.business(BIZ, pr_addr_id="1-ADR-1", pr_bill_prfl_id="1-BP-9"))
+    s.submit_order(world, BIZ)
+    assert world.take() == []  # held: contact 1-CON-9 has no row yet
+    world.write("contact", s.contact("1-CON-9", fst_name="Tom", last_name="Baker"))
+    (create,) = world.take()
+    assert create["command_type"] == "CREATE_CUSTOMER"
+    assert [p["role"] for p in create["customer"]["account_persons"]] == ["MAIN", "CONTACT"]
