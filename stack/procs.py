@@ -69,6 +69,17 @@ def stop(pid: int, *, grace_s: float = 60.0) -> None:
         return
 
 
+def kill(pid: int, *, timeout_s: float = 30.0) -> None:
+    """SIGKILL, as a crash would stop it (no controlled shutdown), and wait until it is gone."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def _alive(pid: int) -> bool:
     # A zombie child of ours still answers kill(0); reap it if it is one.
     with contextlib.suppress(ChildProcessError):

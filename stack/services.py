@@ -216,6 +216,13 @@ class JvmService:
             procs.stop(pid)
         self.pid_file.unlink(missing_ok=True)
 
+    def crash(self) -> None:
+        """Kill it as a power cut or an OOM kill would (fault tests)."""
+        pid = self.pid()
+        if pid is not None:
+            procs.kill(pid)
+        self.pid_file.unlink(missing_ok=True)
+
     def _render(self, template: str, target: str) -> Path:
         path = self.cfg.conf / target
         path.parent.mkdir(parents=True, exist_ok=True)

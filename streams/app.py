@@ -62,6 +62,7 @@ def _check_partitions() -> None:
 app = App(
     settings.app_id,
     before_start=_check_partitions,
+    admin_config=settings.kafka_client_config,
     broker=f"kafka://{settings.kafka_bootstrap_servers}",
     broker_credentials=broker_credentials(settings),
     store="rocksdb://",

@@ -122,6 +122,8 @@ async def readiness() -> list[str]:
     waiting = []
     if app.rebalancing:
         waiting.append("a rebalance is under way")
+    if app.eos.checking:
+        waiting.append("the partitions taken over are checked for hanging transactions")
     recovery: Any = app.tables.recovery  # type: ignore[attr-defined]
     if recovery.in_recovery or not recovery.completed.is_set():
         remaining = sum(max(v, 0) for v in recovery.active_remaining().values())
@@ -136,10 +138,9 @@ async def readiness() -> list[str]:
     return waiting
 
 
-@app.timer(interval=5.0)
 async def refresh_gauges() -> None:
     """Lag per partition this worker reads (the client's high watermark minus the next offset
-    to process), and table recovery progress (in `readiness`); also at each scrape."""
+    to process), and table recovery progress (in `readiness`); at each scrape and every 5 s."""
     guard = app.eos.guard
     lag = {}
     for tp in app.consumer.assignment():
@@ -148,6 +149,13 @@ async def refresh_gauges() -> None:
             lag[(tp.topic, tp.partition)] = max(0, end - expected)
     metrics.set_lag(lag)
     await readiness()
+
+
+@app.timer(interval=5.0)
+async def refresh_gauges_timer() -> None:
+    # not the function the scrape awaits: faust's @app.timer returns its `around_timer`, the
+    # timer's endless loop, so awaiting a decorated function never returns
+    await refresh_gauges()
 
 
 @app.page("/metrics")

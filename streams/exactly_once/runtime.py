@@ -15,18 +15,22 @@ event once, in offset order, inside the commit gate, and records the event's pos
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import faust
 from faust.types import TP, AppT
 
 from streams.errors import InputError
+from streams.exactly_once import undecided
 from streams.exactly_once.gate import CommitGate
 from streams.exactly_once.kill_points import KillPoints, kill_point
 from streams.exactly_once.offset_guard import OffsetGuard, Verdict
 from streams.exactly_once.seeks import Seeks
+from streams.exactly_once.undecided import HangingTransactionError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,10 @@ BadInputHandler = Callable[[Exception, faust.EventT], Awaitable[None]]
 # What the content of an event can cause; everything else is infrastructure (or a bug) and stops
 # the partition rather than skip the event.
 BAD_INPUT: tuple[type[Exception], ...] = (InputError, ValueError, LookupError, TypeError)
+
+# how long a partition taken over may stay undecided (undecided.py) before the worker stops:
+# Kafka itself needs a moment after a broker restart before it answers
+UNDECIDED_WAIT_S = 20.0
 
 
 def is_bad_input(exc: BaseException) -> bool:
@@ -50,8 +58,16 @@ def where(event: faust.EventT) -> str:
 class Runtime:
     """One per app (`app.eos`): the gate, the offset guard and whether the worker has failed."""
 
-    def __init__(self, app: AppT, kill_points: KillPoints | None = None) -> None:
+    def __init__(
+        self,
+        app: AppT,
+        kill_points: KillPoints | None = None,
+        admin_config: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.app = app
+        self.admin_config = admin_config  # librdkafka settings; None: no undecided check
+        self._admin: Any = None
+        self.checking = False  # the check of partitions taken over is under way (not ready)
         self.gate: CommitGate[TP] = CommitGate()
         self.guard = OffsetGuard()
         self.seeks: Seeks[TP] = Seeks()
@@ -73,6 +89,39 @@ class Runtime:
             if abort_all is not None and self.app.in_transaction:
                 await abort_all()
         await self.app.crash(exc)
+
+    async def check_undecided(self, assigned: Iterable[TP]) -> None:
+        """Stop the worker if a transaction hangs on what it has just taken over (undecided.py).
+        Runs once the new assignment's producers have fenced the previous owner."""
+        if self.admin_config is None:
+            return
+        if self._admin is None:
+            from confluent_kafka.admin import AdminClient
+
+            self._admin = AdminClient(self.admin_config())
+        inputs = sorted((tp.topic, tp.partition) for tp in assigned if self.guard.watches(tp))
+        numbers = {partition for _, partition in inputs}  # one topic group: same numbers
+        changelogs = [
+            (topic, n) for topic in sorted(self.app.tables.changelog_topics) for n in numbers
+        ]
+        deadline = time.monotonic() + UNDECIDED_WAIT_S
+        self.checking = True
+        try:
+            while True:
+                try:
+                    problems = await asyncio.to_thread(
+                        undecided.find, self._admin, self.app.conf.id, changelogs, inputs
+                    )
+                except Exception as exc:  # noqa: BLE001 - Kafka not answering yet: ask again
+                    problems = [f"Kafka could not be asked ({exc!r})"]
+                if not problems:
+                    return
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(1.0)
+        finally:
+            self.checking = False
+        await self.fail(HangingTransactionError(undecided.message(problems)), "assignment")
 
     def stale(self, event: faust.EventT) -> bool:
         """Not to be processed: fetched under an earlier assignment (the new one seeks to the

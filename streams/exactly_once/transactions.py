@@ -35,6 +35,8 @@ from faust.transport.consumer import TransactionManager
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, HeadersArg, RecordMetadata
 
+from streams.errors import SyncError
+
 if TYPE_CHECKING:
     from streams.exactly_once.runtime import Runtime
 
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 ABORT_TIMEOUT_S = 10.0
 
 
-class TransactionError(Exception):
+class TransactionError(SyncError):
     """A transaction could not be begun, committed or aborted: an infrastructure failure."""
 
 

@@ -33,14 +33,19 @@ class App(faust.App):
     """faust.App on the transport above.
 
     `before_start` runs once before anything is consumed (e.g. the co-partitioning check of
-    partitions.py); an exception there stops the worker with that message.
+    partitions.py); an exception there stops the worker with that message. `admin_config`
+    gives librdkafka settings for the check of partitions taken over (undecided.py).
     """
 
     def __init__(
-        self, *args: Any, before_start: Callable[[], None] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        before_start: Callable[[], None] | None = None,
+        admin_config: Callable[[], dict[str, Any]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.eos = Runtime(self)
+        self.eos = Runtime(self, admin_config=admin_config)
         self._before_start = before_start
 
     async def on_first_start(self) -> None:

@@ -116,6 +116,17 @@ def launch_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def worker_env(base: dict[str, str], tag: str) -> dict[str, str]:
+    """The environment of `running_worker(base, …, tag)`'s app: its app id and topics."""
+    return {
+        **os.environ,
+        **base,
+        "SYNC_APP_ID": f"it-sync-{tag}",
+        "SYNC_COMMANDS_TOPIC": f"it-ccb-commands-{tag}",
+        "SYNC_DLQ_TOPIC": f"it-sync-dlq-{tag}",
+    }
+
+
 @contextmanager
 def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> Iterator[Worker]:
     """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output;
@@ -123,11 +134,7 @@ def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> I
     tag = tag or uuid.uuid4().hex[:8]
     port = free_port()
     env = {
-        **os.environ,
-        **base,
-        "SYNC_APP_ID": f"it-sync-{tag}",
-        "SYNC_COMMANDS_TOPIC": f"it-ccb-commands-{tag}",
-        "SYNC_DLQ_TOPIC": f"it-sync-dlq-{tag}",
+        **worker_env(base, tag),
         "SYNC_WEB_PORT": str(port),
         "SYNC_DATA_DIR": str(tmp / "worker-data"),
     }
