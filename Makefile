@@ -18,7 +18,7 @@ help:
 	@echo "make soak         the fault harness at length: 100+ faults, about 45 minutes"
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
 	@echo "make seed FILE=x.csv    go-live: publish the CC&B cross-reference (README, Go-live)"
-	@echo "make bench        the core benchmark (BENCH_CUSTOMERS=2000; bench/RESULTS.md)"
+	@echo "make bench        (a) worker, (b) plain loop, (c) core; BENCH_CUSTOMERS=2000 (bench/RESULTS.md)"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
 $(STAMP): pyproject.toml
@@ -79,8 +79,8 @@ seed: stack-up
 	$(ENV) $(PY) -m streams.seeding "$(FILE)" --execute
 
 BENCH_CUSTOMERS ?= 2000
-bench: $(STAMP)
-	$(PY) -m bench.core --customers $(BENCH_CUSTOMERS)
+bench: stack-up
+	$(ENV) $(PY) -m bench.run --customers $(BENCH_CUSTOMERS)
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

@@ -15,10 +15,12 @@ import json
 import pstats
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import fastavro
+import orjson
 
 from bench.generate import Event, events
 from streams.avro_codec import SCHEMA_FILE
@@ -33,17 +35,29 @@ from streams.core.routing import route
 from streams.core.source_config import SourceConfig
 from streams.core.state import CustomerState
 
-EMPTY = json.dumps(CustomerState().to_json())
+EMPTY = orjson.dumps(CustomerState().to_json())
+
+
+def _dumps(value: Any) -> bytes:
+    """A table value as faust stores it (its json codec uses orjson when installed)."""
+    return orjson.dumps(value, default=str)
+
+
+Sink = Callable[[str, dict[str, Any]], None]
 
 
 class Core:
-    def __init__(self) -> None:
+    """`sink(account, command)` takes each command (bench/kafka_bench.py's plain loop sends
+    it); without one, each is Avro-encoded here."""
+
+    def __init__(self, sink: Sink | None = None) -> None:
+        self.sink = sink
         self.source = SourceConfig.load()
         self.ctx = HubContext(codes=CodeMaps.load())
         self.schema = fastavro.parse_schema(json.loads(SCHEMA_FILE.read_text()))
-        self.orders: dict[str, str] = {}
-        self.refs: dict[str, str] = {}
-        self.hub: dict[str, str] = {}
+        self.orders: dict[str, bytes] = {}
+        self.refs: dict[str, bytes] = {}
+        self.hub: dict[str, bytes] = {}
         self.counts: Counter[str] = Counter()
         self.queue: deque[tuple[str, bytes, bytes]] = deque()  # (agent, key, value)
 
@@ -77,35 +91,37 @@ class Core:
 
     def _orders(self, key: str, value: bytes) -> None:
         msg = wire.decode_order(value)
-        state = OrderState.from_json(json.loads(self.orders.get(key, "{}")))
+        state = OrderState.from_json(orjson.loads(self.orders.get(key, b"{}")))
         state, requests = apply_order_row(state, msg.entity, msg.row_id, msg.row, msg.source)
         for account, request in requests:
             self._send_hub(account, request)
-        self.orders[key] = json.dumps(state.to_json(), default=str)
+        self.orders[key] = _dumps(state.to_json())
 
     def _refs(self, key: str, value: bytes) -> None:
         msg = wire.decode_ref(key, value)
-        state = ReferenceState.from_json(json.loads(self.refs.get(key, "{}")))
+        state = ReferenceState.from_json(orjson.loads(self.refs.get(key, b"{}")))
         if isinstance(msg, wire.RefRow):
             state, answers = apply_row(state, msg.entity, msg.row_id, msg.row, msg.source)
         else:
             state, answers = apply_subscription(state, msg)
         for account, answer in answers:
             self._send_hub(account, answer)
-        self.refs[key] = json.dumps(state.to_json(), default=str)
+        self.refs[key] = _dumps(state.to_json())
 
     def _hub(self, key: str, value: bytes) -> None:
         event = wire.decode_hub(value)
-        state = CustomerState.from_json(json.loads(self.hub.get(key, EMPTY)))
+        state = CustomerState.from_json(orjson.loads(self.hub.get(key, EMPTY)))
         outcome = reduce(key, state, event, self.ctx, datetime.now(UTC))
         for command in outcome.commands:
-            out = io.BytesIO()
-            fastavro.schemaless_writer(out, self.schema, command)
+            if self.sink is not None:
+                self.sink(key, command)
+            else:
+                fastavro.schemaless_writer(io.BytesIO(), self.schema, command)
             self.counts[command["command_type"]] += 1
         for sub in outcome.subscriptions:
             self.queue.append(("refs", wire.ref_key(sub.entity, sub.ref_id), wire.encode_ref(sub)))
         self.counts["alerts"] += len(outcome.alerts)
-        self.hub[key] = json.dumps(outcome.state.to_json(), default=str)
+        self.hub[key] = _dumps(outcome.state.to_json())
 
 
 def measure(customers: int, profile: bool = False) -> tuple[float, Counter[str], str]:

@@ -13,10 +13,11 @@ used on refs-events carry `type` instead and are still read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from streams.core.debezium import SourcePosition
 from streams.core.events import HubEvent, Subscription, hub_event_from_json, hub_event_to_json
@@ -44,7 +45,7 @@ class RefRow:
 
 
 def _json(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, default=str).encode()
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
 
 
 def _row_json(msg: OrderRow | RefRow) -> dict[str, Any]:
@@ -66,8 +67,8 @@ def _object(value: bytes | None) -> dict[str, Any]:
     if value is None:
         raise InputError("internal record without a value")
     try:
-        data = json.loads(value)
-    except ValueError as exc:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
         raise InputError(f"internal record is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InputError("internal record is not a JSON object")

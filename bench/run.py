@@ -1,0 +1,96 @@
+"""`make bench`: issue #12's three figures from one run on the same events, and the ratio.
+
+    python -m bench.run [--customers 2000] [--latency-seconds 30]
+
+(c) the core alone in memory (bench/core.py); (b) the plain confluent-kafka loop and (a) the Faust
+worker under exactly-once, both catching up on the same events in Kafka (bench/kafka_bench.py);
+then (a)'s commit-to-command latency at half the rate it sustained. The last line is (a)/(b).
+Needs the local stack (`make stack-up`; `make bench` starts it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from bench import core, kafka_bench
+from bench.generate import EVENTS_PER_CUSTOMER, events
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def latency(rate: float, customers: int, logs: Path) -> tuple[list[float], float]:
+    """A fresh app and worker, fed `customers`' events at `rate` events/s once it is ready."""
+    run = kafka_bench.Run.new(uuid.uuid4().hex[:8])
+    run.prepare()
+    out = kafka_bench.Commands(run, run.settings.commands_topic)
+    worker = kafka_bench.Worker(run, logs / "latency-worker.log")
+    try:
+        worker.wait_ready()
+        feeding = threading.Thread(target=run.produce, args=(events(customers, seed=11), rate))
+        started = time.monotonic()
+        feeding.start()
+        while feeding.is_alive():
+            out.poll(1.0, latency=True)
+        fed_for = time.monotonic() - started
+        out.poll(10.0, latency=True)  # the last commands
+        return out.latencies, fed_for
+    finally:
+        worker.stop()
+        out.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--latency-seconds", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+
+    seconds, counts, _ = core.measure(args.customers)
+    n = counts["events in"]
+    c_rate = n / seconds
+    print(f"(c) core alone:     {n} events in {seconds:.2f} s = {c_rate:,.0f} events/s")
+
+    run = kafka_bench.Run.new(uuid.uuid4().hex[:8])
+    run.prepare()
+    produced = run.produce(events(args.customers))
+    b_s, b_cmds = kafka_bench.plain_loop(run, produced)
+    b_rate = produced / b_s
+    print(
+        f"(b) plain loop:     {produced} events in {b_s:.2f} s = {b_rate:,.0f} events/s "
+        f"({b_cmds} commands)"
+    )
+    a_s, a_cmds = kafka_bench.faust_worker(run, logs / "worker.log")
+    a_rate = produced / a_s
+    print(
+        f"(a) Faust worker:   {produced} events in {a_s:.2f} s = {a_rate:,.0f} events/s "
+        f"({a_cmds} commands, exactly-once)"
+    )
+
+    rate = max(1.0, a_rate / 2)
+    customers = max(10, int(rate * args.latency_seconds / EVENTS_PER_CUSTOMER))
+    lat, fed_for = latency(rate, customers, logs)
+    if lat:
+        print(
+            f"(a) latency at {rate:,.0f} events/s for {fed_for:.0f} s: commit to command "
+            f"p50 {statistics.median(lat) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms "
+            f"({len(lat)} commands)"
+        )
+    else:
+        print(f"(a) latency at {rate:,.0f} events/s: no command arrived")
+    print(f"logs: {logs}")
+    print(f"(a)/(b) = {a_rate / b_rate:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""A smoke run of `make bench` (bench/run.py) on a few hundred customers, so the Kafka half of the
+benchmark cannot rot either. It checks what the run produced, never how fast."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench import run
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_benchmark_prints_three_figures_a_latency_and_the_ratio(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run.main(["--customers", "150", "--latency-seconds", "8"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    text = "\n".join(lines)
+    for figure in ("(c) core alone", "(b) plain loop", "(a) Faust worker"):
+        pattern = rf"{re.escape(figure)}: +\d+ events in [\d.]+ s = [\d,]+ events/s"
+        assert re.search(pattern, text), text
+    figures = r"^\((a|b)\) (?:plain loop|Faust worker):.*\((\d+) commands"
+    commands = {m[0]: int(m[1]) for m in re.findall(figures, text, re.M)}
+    # at least a create for each of the 50 ordered customers (the order events arrive in, across
+    # topics, decides how many updates are coalesced)
+    assert min(commands["a"], commands["b"]) >= 50, text
+    assert re.search(r"commit to command p50 [\d,]+ ms, p99 [\d,]+ ms", text), text
+    assert re.fullmatch(r"\(a\)/\(b\) = \d+\.\d\d", lines[-1]), lines[-1]
