@@ -31,10 +31,10 @@ def test_reads_the_stack_env_file_variables() -> None:
 
 def test_exactly_once_by_default_with_a_short_commit_interval_at_least_once_selectable() -> None:
     eos = Settings.from_env({})
-    assert (eos.processing_guarantee, eos.commit_interval) == ("exactly_once", 0.5)
+    assert (eos.processing_guarantee, eos.commit_interval) == ("exactly_once", 0.1)
     alo = Settings.from_env({"SYNC_PROCESSING_GUARANTEE": "at_least_once"})
     assert (alo.processing_guarantee, alo.commit_interval) == ("at_least_once", 2.8)
-    assert Settings.from_env({"SYNC_COMMIT_INTERVAL": "0.1"}).commit_interval == 0.1
+    assert Settings.from_env({"SYNC_COMMIT_INTERVAL": "0.5"}).commit_interval == 0.5
 
 
 def test_secrets_never_appear_in_repr_or_safe_dict() -> None:
