@@ -36,6 +36,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from bench.core import Core
 from bench.generate import Event
 from stack.config import StackConfig
+from streams import topic_reader
 from streams.avro_codec import CommandDeserializer, CommandSerializer, subject_for
 from streams.settings import Settings
 from streams.topology import internal_topic_names
@@ -199,14 +200,7 @@ def _lag(run: Run) -> int:
     tps = [TopicPartition(t, p) for t in topics for p in range(run.settings.partitions)]
     committed = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)])
     offsets = {(x.topic, x.partition): x.offset for x in committed[group].result().topic_partitions}
-    consumer = Consumer({**run.client(), "group.id": f"bench-{run.tag}-lag"})
-    try:
-        ends = {
-            (t, p): consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1]
-            for t, p in offsets
-        }
-    finally:
-        consumer.close()
+    ends = topic_reader.end_offsets(admin, offsets, committed=False)
     return sum(
         max(0, ends[k] - max(offsets[k], 0) - (run.settings.partitions if k[0] in internal else 0))
         for k in ends

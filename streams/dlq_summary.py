@@ -8,14 +8,20 @@ letters and alerts are few in a healthy deployment, and the view says when it co
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from streams.settings import Settings
+from streams.topic_reader import (
+    IncompleteReadError,
+    end_offsets,
+    partitions_of,
+    read_to_end,
+    start_offsets,
+)
 
 SCAN = 10_000
 LATEST = 20
@@ -53,42 +59,19 @@ def summarize(records: Iterable[Mapping[str, Any]], *, latest: int = LATEST) -> 
 
 def read(settings: Settings, timeout_s: float = 10.0) -> dict[str, Any]:
     """Blocking: run it off the event loop."""
-    consumer = Consumer(
-        {
-            **settings.kafka_client_config(),
-            "group.id": f"{settings.app_id}-dlq-view",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-        }
-    )
+    admin = AdminClient(settings.kafka_client_config())
+    parts = partitions_of(admin, [settings.dlq_topic])
+    firsts, ends = start_offsets(admin, parts), end_offsets(admin, parts)
+    starts = {tp: max(firsts[tp], ends[tp] - SCAN) for tp in parts}
+    partial = any(starts[tp] > firsts[tp] for tp in parts)
+    records: list[dict[str, Any]] = []
     try:
-        metadata = consumer.list_topics(settings.dlq_topic, timeout=timeout_s)
-        topic = metadata.topics.get(settings.dlq_topic)
-        partitions = sorted(topic.partitions) if topic and not topic.error else []
-        starts: dict[int, int] = {}
-        ends: dict[int, int] = {}
-        for p in partitions:
-            low, ends[p] = consumer.get_watermark_offsets(
-                TopicPartition(settings.dlq_topic, p), timeout=timeout_s
-            )
-            starts[p] = max(low, ends[p] - SCAN)
-        partial = any(starts[p] > 0 and ends[p] - starts[p] == SCAN for p in partitions)
-        records: list[dict[str, Any]] = []
-        todo = {p for p in partitions if ends[p] > starts[p]}
-        if todo:
-            consumer.assign([TopicPartition(settings.dlq_topic, p, starts[p]) for p in todo])
-        deadline = time.monotonic() + timeout_s
-        while todo and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and not msg.error():
-                try:
-                    records.append(json.loads(msg.value() or b"{}"))
-                except ValueError:
-                    records.append({"kind": "UNREADABLE", "reason": "not JSON"})
-            # the client's position passes transaction markers, which are never returned
-            at = consumer.position([TopicPartition(settings.dlq_topic, p) for p in todo])
-            todo -= {tp.partition for tp in at if tp.offset >= ends[tp.partition]}
-        records.sort(key=lambda r: str(r.get("at", "")))
-        return {**summarize(records), "partial": partial, "topic": settings.dlq_topic}
-    finally:
-        consumer.close()
+        for msg in read_to_end(settings, starts, timeout_s=timeout_s):
+            try:
+                records.append(json.loads(msg.value() or b"{}"))
+            except ValueError:
+                records.append({"kind": "UNREADABLE", "reason": "not JSON"})
+    except IncompleteReadError:
+        partial = True  # what was read in time is still worth showing
+    records.sort(key=lambda r: str(r.get("at", "")))
+    return {**summarize(records), "partial": partial, "topic": settings.dlq_topic}

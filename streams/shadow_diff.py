@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from streams.settings import Settings
+from streams.topic_reader import IncompleteReadError, partitions_of, read_to_end
 
 Commands = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -97,40 +97,18 @@ def compare(here: Commands, there: Commands) -> Diff:
 def read_commands(settings: Settings, topic: str, timeout_s: float = 30.0) -> dict[str, list[Any]]:
     """Every committed command of `topic`, by account (blocking)."""
     decode = AvroDeserializer(SchemaRegistryClient(settings.schema_registry_config()))
-    consumer = Consumer(
-        {
-            **settings.kafka_client_config(),
-            "group.id": f"{settings.app_id}-diff",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-        }
-    )
+    parts = partitions_of(AdminClient(settings.kafka_client_config()), [topic])
+    if not parts:
+        raise SystemExit(f"no topic {topic}")
     found: defaultdict[str, list[Any]] = defaultdict(list)
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
-        if metadata is None or metadata.error is not None:
-            raise SystemExit(f"no topic {topic}")
-        ends = {}
-        for p in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
-            if high > low:
-                ends[p] = high
-        consumer.assign([TopicPartition(topic, p, 0) for p in ends])
-        deadline = time.monotonic() + timeout_s
-        while ends and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and not msg.error():
-                command = decode(msg.value(), SerializationContext(topic, MessageField.VALUE))
-                found[command["siebel_account_id"]].append(command)
-                deadline = time.monotonic() + timeout_s  # progress: the deadline is per record
-            # the client's position passes transaction markers, which are never returned
-            for tp in consumer.position([TopicPartition(topic, p) for p in ends]):
-                if tp.offset >= ends[tp.partition]:
-                    del ends[tp.partition]
-        if ends:
-            raise SystemExit(f"{topic}: could not read to the end of partitions {sorted(ends)}")
-    finally:
-        consumer.close()
+        for msg in read_to_end(
+            settings, dict.fromkeys(parts, 0), timeout_s=timeout_s, per_record=True
+        ):
+            command = decode(msg.value(), SerializationContext(topic, MessageField.VALUE))
+            found[command["siebel_account_id"]].append(command)
+    except IncompleteReadError as exc:
+        raise SystemExit(f"{topic}: {exc}") from exc
     return dict(found)
 
 

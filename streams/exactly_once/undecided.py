@@ -19,49 +19,36 @@ partitions; the README's "Hanging transactions" says how an operator resolves th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
 
 from confluent_kafka import (
     ConsumerGroupTopicPartitions,
-    IsolationLevel,
     KafkaError,
     KafkaException,
     TopicPartition,
 )
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka.admin import AdminClient
 
 from streams.errors import SyncError
-
-REQUEST_TIMEOUT_S = 10.0
+from streams.topic_reader import REQUEST_TIMEOUT_S, end_offsets
 
 
 class HangingTransactionError(SyncError):
     """Records or offsets on this worker's partitions in a transaction nobody will decide."""
 
 
-def _ends(admin: AdminClient, tps: list[TopicPartition], level: Any) -> dict[tuple[str, int], int]:
-    futures = admin.list_offsets(
-        {tp: OffsetSpec.latest() for tp in tps},
-        isolation_level=level,
-        request_timeout=REQUEST_TIMEOUT_S,
-    )
-    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
-
-
 def find(
     admin: AdminClient,
     group: str,
-    changelogs: Iterable[tuple[str, int]],
-    inputs: Iterable[tuple[str, int]],
+    changelogs: Sequence[tuple[str, int]],
+    inputs: Sequence[tuple[str, int]],
 ) -> list[str]:
     """What is undecided, one line per partition (empty: nothing). Raises KafkaException when
     Kafka cannot be asked."""
     problems = []
-    tps = [TopicPartition(topic, partition) for topic, partition in sorted(changelogs)]
-    if tps:
-        stable = _ends(admin, tps, IsolationLevel.READ_COMMITTED)
-        end = _ends(admin, tps, IsolationLevel.READ_UNCOMMITTED)
+    if changelogs:
+        stable = end_offsets(admin, changelogs, committed=True)
+        end = end_offsets(admin, changelogs, committed=False)
         for key in sorted(stable):
             if stable[key] < end[key]:
                 problems.append(

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, IsolationLevel, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from streams import topic_reader
 from streams.core.source_config import SourceConfig
 from streams.settings import Settings
 from streams.siebel_db import insert_row, update_row
@@ -79,13 +80,8 @@ def start_at_end(settings: Settings) -> dict[tuple[str, int], int]:
     processes only what is written from now on (not the history earlier tests left); returns
     those offsets."""
     admin = AdminClient(settings.kafka_client_config())
-    topics = set(source_topic_names(settings, SourceConfig.load()))
-    metadata = admin.list_topics(timeout=10).topics
-    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
-    futures = admin.list_offsets(
-        {tp: OffsetSpec.latest() for tp in tps}, isolation_level=IsolationLevel.READ_COMMITTED
-    )
-    ends = {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+    topics = source_topic_names(settings, SourceConfig.load())
+    ends = topic_reader.end_offsets(admin, topic_reader.partitions_of(admin, topics))
     consumer = Consumer({**settings.kafka_client_config(), "group.id": settings.app_id})
     try:
         consumer.commit(

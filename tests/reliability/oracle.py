@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from streams import topic_reader
 from streams.app import ORIGIN_HEADER
 from streams.core.debezium import Tombstone, parse_envelope
 from streams.core.routing import route
@@ -46,65 +46,18 @@ def read_all(
 ) -> Iterator[Any]:
     """Every committed record of `topics` (from `start`, default the beginning), up to their
     ends at the time of the call."""
-    admin = AdminClient(settings.kafka_client_config())
-    metadata = admin.list_topics(timeout=10).topics
-    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
-    ends = _end_offsets(admin, tps, committed=True)
-    consumer = Consumer(
-        {
-            **settings.kafka_client_config(),
-            "group.id": f"oracle-{uuid.uuid4()}",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-        }
-    )
     first = start or {}
-    consumer.assign(
-        [
-            TopicPartition(tp.topic, tp.partition, first.get((tp.topic, tp.partition), 0))
-            for tp in tps
-        ]
-    )
-    left = {
-        (tp.topic, tp.partition)
-        for tp in tps
-        if ends[(tp.topic, tp.partition)] > first.get((tp.topic, tp.partition), 0)
-    }
-    deadline = time.monotonic() + timeout_s
-    try:
-        while left and time.monotonic() < deadline:
-            for msg in consumer.consume(500, 0.5):
-                if not msg.error():
-                    yield msg
-            # positions move past commit markers too, which a last record cannot show
-            positions = consumer.position([TopicPartition(t, p) for t, p in left])
-            left -= {
-                (tp.topic, tp.partition)
-                for tp in positions
-                if tp.offset >= ends[(tp.topic, tp.partition)]
-            }
-        assert not left, f"could not read {sorted(left)} to their end in {timeout_s:.0f}s"
-    finally:
-        consumer.close()
-
-
-def _end_offsets(
-    admin: AdminClient, tps: list[TopicPartition], *, committed: bool
-) -> dict[tuple[str, int], int]:
-    if not tps:
-        return {}
-    level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
-    futures = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}, isolation_level=level)
-    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+    parts = topic_reader.partitions_of(AdminClient(settings.kafka_client_config()), topics)
+    starts = {tp: first.get(tp, 0) for tp in parts}
+    yield from topic_reader.read_to_end(settings, starts, timeout_s=timeout_s)
 
 
 def open_transactions(settings: Settings, topics: list[str]) -> dict[tuple[str, int], int]:
     """Partitions whose last stable offset trails the high watermark, and by how much."""
     admin = AdminClient(settings.kafka_client_config())
-    metadata = admin.list_topics(timeout=10).topics
-    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
-    stable = _end_offsets(admin, tps, committed=True)
-    high = _end_offsets(admin, tps, committed=False)
+    parts = topic_reader.partitions_of(admin, topics)
+    stable = topic_reader.end_offsets(admin, parts, committed=True)
+    high = topic_reader.end_offsets(admin, parts, committed=False)
     return {k: high[k] - stable[k] for k in high if high[k] != stable[k]}
 
 
@@ -120,19 +73,13 @@ class Findings:
         self.counts["problems"] += 1
 
 
-def end_offsets(settings: Settings, topics: list[str]) -> Offsets:
-    admin = AdminClient(settings.kafka_client_config())
-    metadata = admin.list_topics(timeout=10).topics
-    tps = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
-    return _end_offsets(admin, tps, committed=True)
-
-
 def lagging(settings: Settings, source: SourceConfig) -> dict[tuple[str, int], int]:
     """Debezium partitions the app's consumer group has not processed to their end, and by how
     much. (Internal topics are left out: their end can be an aborted transaction no later
     record moves past, which a position never reaches.)"""
     admin = AdminClient(settings.kafka_client_config())
-    ends = end_offsets(settings, source_topic_names(settings, source))
+    parts = topic_reader.partitions_of(admin, source_topic_names(settings, source))
+    ends = topic_reader.end_offsets(admin, parts)
     request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
     result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
     committed = {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions}

@@ -1,0 +1,114 @@
+"""Reading topics to their end with confluent-kafka: where each partition ends, and every
+committed record up to there. Used by the operator views and commands (dead letters, shadow diff),
+the hanging-transaction check and the tests' oracle.
+
+"The end" of a partition under read_committed is its last stable offset at the time of the
+call: records of a transaction still open are not waited for. The client's position moves past
+transaction markers, which are never returned as records, so a partition is read to its end
+when the position reaches the end, not when a record at `end - 1` arrives (there may be none).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, IsolationLevel, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from streams.errors import SyncError
+from streams.settings import Settings
+
+Partition = tuple[str, int]
+REQUEST_TIMEOUT_S = 10.0
+
+
+class IncompleteReadError(SyncError):
+    """Partitions that could not be read to their end in time."""
+
+    def __init__(self, left: Iterable[Partition], timeout_s: float) -> None:
+        self.left = sorted(left)
+        shown = ", ".join(f"{t}[{p}]" for t, p in self.left[:8])
+        super().__init__(f"could not read {shown} to their end in {timeout_s:.0f} s")
+
+
+def partitions_of(admin: AdminClient, topics: Iterable[str]) -> list[Partition]:
+    """Every partition of the `topics` that exist."""
+    metadata = admin.list_topics(timeout=REQUEST_TIMEOUT_S).topics
+    return sorted((t, p) for t in set(topics) if t in metadata for p in metadata[t].partitions)
+
+
+def end_offsets(
+    admin: AdminClient, partitions: Iterable[Partition], *, committed: bool = True
+) -> dict[Partition, int]:
+    """Each partition's last stable offset (`committed`) or high watermark."""
+    tps = [TopicPartition(t, p) for t, p in partitions]
+    if not tps:
+        return {}
+    level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
+    futures = admin.list_offsets(
+        {tp: OffsetSpec.latest() for tp in tps},
+        isolation_level=level,
+        request_timeout=REQUEST_TIMEOUT_S,
+    )
+    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+
+
+def start_offsets(admin: AdminClient, partitions: Iterable[Partition]) -> dict[Partition, int]:
+    """Each partition's log start offset (its first record still kept)."""
+    tps = [TopicPartition(t, p) for t, p in partitions]
+    if not tps:
+        return {}
+    futures = admin.list_offsets(
+        {tp: OffsetSpec.earliest() for tp in tps}, request_timeout=REQUEST_TIMEOUT_S
+    )
+    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+
+
+def read_to_end(
+    settings: Settings,
+    starts: Mapping[Partition, int],
+    *,
+    timeout_s: float,
+    per_record: bool = False,
+) -> Iterator[Any]:
+    """Every committed record of each partition from its start up to its end at the time of
+    the call, in each partition's order (a start before the log start reads from there).
+    `timeout_s` bounds the whole read, or the wait for the next record with `per_record`; past
+    it, IncompleteReadError."""
+    admin = AdminClient(settings.kafka_client_config())
+    ends = end_offsets(admin, starts)
+    firsts = start_offsets(admin, starts)
+    starts = {tp: max(offset, firsts[tp]) for tp, offset in starts.items()}
+    left = {tp for tp, end in ends.items() if end > starts[tp]}
+    if not left:
+        return
+    consumer = Consumer(
+        {
+            **settings.kafka_client_config(),
+            "group.id": f"{settings.app_id}-reader-{uuid.uuid4().hex[:8]}",  # never commits
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    try:
+        consumer.assign([TopicPartition(t, p, starts[(t, p)]) for t, p in sorted(left)])
+        deadline = time.monotonic() + timeout_s
+        while left and time.monotonic() < deadline:
+            for msg in consumer.consume(500, 0.5):
+                if not msg.error():
+                    if per_record:
+                        deadline = time.monotonic() + timeout_s
+                    yield msg
+            positions = consumer.position([TopicPartition(t, p) for t, p in left])
+            left -= {
+                (tp.topic, tp.partition)
+                for tp in positions
+                if tp.offset >= ends[tp.topic, tp.partition]
+            }
+        if left:
+            raise IncompleteReadError(left, timeout_s)
+    finally:
+        consumer.close()
