@@ -36,6 +36,11 @@ def _has(out: Outputs, acct: str, count: int) -> Callable[[], bool]:
     return lambda: len(out.for_account(acct)) == count
 
 
+def _ends(group: GroupOffsets, topic: str) -> list[int]:
+    tps = [(topic, p) for p in range(group.partitions()[topic])]
+    return [group.bounds(tps)[tp][1] for tp in tps]
+
+
 def _source_lag(group: GroupOffsets) -> int:
     tps = [(t, p) for t, n in group.partitions().items() for p in range(n)]
     committed, bounds = group.committed(tps), group.bounds(tps)
@@ -49,9 +54,19 @@ def test_replay_dry_run_refusal_and_reprocessing_without_duplicates(
     tag = uuid.uuid4().hex[:8]
     base = stack_env()
     settings = app_settings(base, tag)
-    start_at_end(settings)  # this test's changes only, not the history earlier tests left
-    started = datetime.now(UTC)
+    # a customer ordered before the app starts: history only a replay to the earliest brings
+    earlier = new_id("E")
     group = GroupOffsets(settings, SourceConfig.load())
+    line_topic = settings.source_topic("s_order_item")
+    lines_before = _ends(group, line_topic)
+    siebel.prospect(earlier, contact=new_id("C"), address=new_id("D"), bp=new_id("B"))
+    siebel.order(new_id("O"), "Submitted", (new_id("L"), earlier))
+    deadline = time.monotonic() + 60
+    while _ends(group, line_topic) == lines_before and time.monotonic() < deadline:
+        time.sleep(0.5)  # Debezium has the order line once its topic grows
+    assert _ends(group, line_topic) != lines_before, "Debezium did not capture the order"
+    start_at_end(settings)  # the first run sees this test's later changes only
+    started = datetime.now(UTC)
     acct = new_id("P")
     with running_worker(base, tmp_path, tag) as worker:
         out = Outputs(worker.settings)
@@ -78,7 +93,8 @@ def test_replay_dry_run_refusal_and_reprocessing_without_duplicates(
     deadline = time.monotonic() + 30
     while group.members() and time.monotonic() < deadline:
         time.sleep(1)
-    command = ["-m", "faust", "-A", "streams.app", "replay", "--to-datetime", started.isoformat()]
+    # everything the Debezium topics hold: this test's changes and every earlier test's
+    command = ["-m", "faust", "-A", "streams.app", "replay", "--to-earliest"]
     done = subprocess.run(
         [sys.executable, *command, "--execute"],
         env=worker.env,
@@ -92,12 +108,23 @@ def test_replay_dry_run_refusal_and_reprocessing_without_duplicates(
     assert "events to process again — moved" in done.stdout
     assert _source_lag(group) > 0
     with running_worker(base, tmp_path, tag):
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while _source_lag(group) and time.monotonic() < deadline:
             time.sleep(1)
         assert _source_lag(group) == 0, "the replayed changes were not all processed again"
-        out.poll(8.0)
+        out.poll(10.0)
         commands = out.for_account(acct)
+    # every account this app ever sent commands for (the history's customers too, ours and
+    # every earlier test's, created by the replay): created once, first, then gap-free
+    by_account: dict[str, list[int]] = {}
+    for c in out.commands:
+        by_account.setdefault(c["siebel_account_id"], []).append(c["sequence"])
+    assert earlier in by_account, "the replay did not bring the earlier customer"
+    for account, sequences in by_account.items():
+        assert sequences == list(range(1, len(sequences) + 1)), (account, sequences)
+        types = [c["command_type"] for c in out.for_account(account)]
+        assert types.count("CREATE_CUSTOMER") == 1, (account, types)
+        assert types[0] == "CREATE_CUSTOMER", (account, types)
     assert [c["command_type"] for c in commands] == ["CREATE_CUSTOMER"] + ["UPDATE_CUSTOMER"] * 3
     assert [c["sequence"] for c in commands] == [1, 2, 3, 4]
     names = [c["customer"]["person"]["entity_name"] for c in commands[1:]]
