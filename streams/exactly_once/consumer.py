@@ -104,9 +104,6 @@ class GatedConsumer(aiokafka_driver.Consumer):
         rt.gate.forget()
         rt.guard.forget(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
-        if self.in_transaction and rt.failure is None:
-            # the new assignment's producers have fenced the previous owners by now
-            await rt.check_undecided(assigned)
         rt.gate.resume()
 
     def _filter_tps_with_pending_acks(self, topics: Any = None) -> Iterator[TP]:

@@ -123,6 +123,17 @@ class Runtime:
             self.checking = False
         await self.fail(HangingTransactionError(undecided.message(problems)), "assignment")
 
+    def superseded(self, event: faust.EventT) -> bool:
+        """Never to be processed here: fetched under an earlier assignment (the new one seeks to
+        the committed offset and brings it again), or after a failure. An event of the current
+        assignment that finds the gate still shut (faust's recovery can resume the flow before
+        the assignment callback has returned) waits at the gate instead: skipped, it would only
+        be fetched again by the stall timer, 10-20 s later."""
+        return (
+            self.failure is not None
+            or event.message.generation_id != self.app.consumer_generation_id
+        )
+
     def stale(self, event: faust.EventT) -> bool:
         """Not to be processed: fetched under an earlier assignment (the new one seeks to the
         committed offset and brings it again), during a rebalance, or after a failure."""
@@ -172,10 +183,10 @@ async def process_stream(
     async for event in stream.events():
         # the seek `admit` may ask for runs outside the gate: it needs the consumer thread,
         # which a rebalance holds while it waits for the gate
-        if rt.stale(event) or not await rt.admit(event):
+        if rt.superseded(event) or not await rt.admit(event):
             continue
         async with rt.gate.processing():
-            if rt.stale(event):  # a rebalance came while it waited
+            if rt.stale(event):  # a rebalance or a failure came while it waited
                 continue
             try:
                 await handle(event)

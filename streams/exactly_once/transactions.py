@@ -160,7 +160,7 @@ async def _abort(producer: Any, tid: str) -> None:
 class EventTransactions(TransactionManager):
     """Sends join the transaction of the event being processed; commits raise on failure.
 
-    Replaces faust's `TransactionManager.send` and `.commit`.
+    Replaces faust's `TransactionManager.send` and `.commit`, and extends `.on_rebalance`.
     """
 
     _changelogs: frozenset[str] | None = None
@@ -199,6 +199,21 @@ class EventTransactions(TransactionManager):
         return await self.producer.send(
             topic, key, value, dest, timestamp, headers, transactional_id=tid
         )
+
+    async def on_rebalance(
+        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP]
+    ) -> None:
+        """faust's: stop the revoked partitions' producers and start the assigned ones' (their
+        InitProducerId fences the previous owners). Then, before faust's table recovery reads a
+        changelog and before any event of the new assignment is fetched, the check that nothing
+        taken over hangs undecided (undecided.py). Run later, from the consumer's
+        `on_partitions_assigned`, it overlapped the flow recovery resumes: events fetched while
+        the check held the gate shut were skipped, and only the stall timer fetched them again,
+        10-20 s later."""
+        await super().on_rebalance(assigned, revoked, newly_assigned)
+        rt = runtime(self.app)
+        if rt.failure is None:
+            await rt.check_undecided(assigned)
 
     async def commit(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
         by_tid: defaultdict[str, dict[TP, int]] = defaultdict(dict)

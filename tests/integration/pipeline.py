@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -29,7 +29,7 @@ from streams import topic_reader
 from streams.core.source_config import SourceConfig
 from streams.settings import Settings
 from streams.siebel_db import insert_row, update_row
-from streams.topology import source_topic_names
+from streams.topology import internal_topic_names, source_topic_names
 from tests.conftest import ROOT
 
 # `-l info` as in production (stack-facts.md); debug when chasing a worker problem
@@ -82,6 +82,8 @@ def start_at_end(settings: Settings) -> dict[tuple[str, int], int]:
     admin = AdminClient(settings.kafka_client_config())
     topics = source_topic_names(settings, SourceConfig.load())
     ends = topic_reader.end_offsets(admin, topic_reader.partitions_of(admin, topics))
+    if not ends:
+        return ends  # a new stack: Debezium has written nothing yet, there is no history
     consumer = Consumer({**settings.kafka_client_config(), "group.id": settings.app_id})
     try:
         consumer.commit(
@@ -90,6 +92,29 @@ def start_at_end(settings: Settings) -> dict[tuple[str, int], int]:
     finally:
         consumer.close()
     return ends
+
+
+def group_lag(settings: Settings, topics: list[str]) -> dict[tuple[str, int], int]:
+    """Partitions of `topics` the app's consumer group has not committed to their end, and by
+    how much. (An internal topic's end can be an aborted transaction's marker that no later
+    record moves a position past: a lag of 1 there is not work left.)"""
+    admin = AdminClient(settings.kafka_client_config())
+    ends = topic_reader.end_offsets(admin, topic_reader.partitions_of(admin, topics))
+    request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
+    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
+    committed = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in result.topic_partitions}
+    return {k: end - committed.get(k, 0) for k, end in ends.items() if committed.get(k, 0) < end}
+
+
+def where_app_stands(settings: Settings) -> str:
+    """The group's lag on the Debezium and internal topics, for a timed-out test's message."""
+    topics = [*source_topic_names(settings, SourceConfig.load())]
+    topics += internal_topic_names(settings).values()
+    try:
+        lag = group_lag(settings, topics)
+    except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the failure it explains
+        return f"lag unknown: {exc!r}"
+    return f"lag by partition: {sorted(lag.items()) or 'none'}"
 
 
 def prepare_app(env: dict[str, str]) -> None:
@@ -281,11 +306,21 @@ class Outputs:
             else:
                 self.dead.append(json.loads(msg.value() or b"{}"))
 
-    def wait_for(self, what: str, done: Callable[[], bool], timeout: float = 60.0) -> None:
+    def wait_for(
+        self,
+        what: str,
+        done: Callable[[], bool],
+        timeout: float = 60.0,
+        explain: Callable[[], str] | None = None,
+    ) -> None:
+        """Poll until `done`; on a timeout the error says `what`, and `explain()` if given (what
+        is missing and where the app stands, so a failure in CI can be told apart: lost or
+        late)."""
         deadline = time.monotonic() + timeout
         while not done():
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
+                detail = f"\n{explain()}" if explain is not None else ""
+                raise AssertionError(f"timed out waiting for {what}{detail}")
             self.poll(0.5)
 
     def for_account(self, acct: str) -> list[dict[str, Any]]:

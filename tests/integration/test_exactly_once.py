@@ -21,7 +21,15 @@ import psycopg
 import pytest
 
 from tests.integration.conftest import stack_env
-from tests.integration.pipeline import Outputs, Siebel, new_id, running_worker
+from tests.integration.pipeline import (
+    Outputs,
+    Siebel,
+    app_settings,
+    new_id,
+    running_worker,
+    start_at_end,
+    where_app_stands,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.crash_recovery]
 
@@ -51,6 +59,7 @@ def test_workers_killed_mid_stream_lose_no_edit(
     # A dead member leaves the group after the session timeout; 10 s keeps the test short.
     base = {**stack_env(), "BROKER_SESSION_TIMEOUT": "10", "SYNC_PROCESSING_GUARANTEE": guarantee}
     tag = uuid.uuid4().hex[:8]
+    start_at_end(app_settings(base, tag))  # this test's edits only, not earlier tests' history
     siebel = Siebel(pg)
     with running_worker(base, tmp_path, tag) as worker:
         out = Outputs(worker.settings)
@@ -60,7 +69,6 @@ def test_workers_killed_mid_stream_lose_no_edit(
         siebel.order(new_id("O"), "Submitted", (new_id("L"), held))
 
         def ours() -> list[dict[str, Any]]:
-            # a fresh app id also replays the history of the Debezium topics
             return [c for c in out.commands if c["siebel_account_id"] in accounts]
 
         out.wait_for("every create", lambda: all(out.for_account(a) for a in accounts), 120)
@@ -84,6 +92,18 @@ def test_workers_killed_mid_stream_lose_no_edit(
     def complete() -> bool:
         return all(len({c["sequence"] for c in out.for_account(a)}) > EDITS for a in accounts)
 
+    def missing() -> str:
+        """What `complete` still waits for, and where the app stands: lost, or only late."""
+        short = {}
+        for acct in accounts:
+            seqs = sorted({c["sequence"] for c in out.for_account(acct)})
+            if len(seqs) <= EDITS:
+                gaps = sorted(set(range(1, (seqs[-1] if seqs else 0) + 1)) - set(seqs))
+                short[acct] = (
+                    f"{len(seqs)} sequences, last {seqs[-1] if seqs else None}, gaps {gaps}"
+                )
+        return f"short of {1 + EDITS} sequences: {short}\n{where_app_stands(out.settings)}"
+
     for k in range(RESTARTS_KILLED):
         with running_worker(base, tmp_path, tag) as restarted:
             seen = len(ours())
@@ -91,14 +111,14 @@ def test_workers_killed_mid_stream_lose_no_edit(
             def progressed(before: int = seen) -> bool:
                 return len(ours()) > before + 5 or complete()
 
-            out.wait_for("progress after a restart", progressed, 120)
+            out.wait_for("progress after a restart", progressed, 120, missing)
             out.poll(0.3 + 0.4 * k)
             restarted.crash()
     editor.join(60)
     assert not editor.is_alive(), "the Siebel edits did not finish"
 
     with running_worker(base, tmp_path, tag) as last:
-        out.wait_for("every edit after the restarts", complete, 180)
+        out.wait_for("every edit after the restarts", complete, 180, missing)
         out.poll(8.0)  # anything produced twice would show up now
         # the restarted worker recounts held creates from its recovered table
         assert last.stats()["held_creates"] >= 1

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -34,6 +33,7 @@ from streams.core.source_config import SourceConfig
 from streams.errors import InputError
 from streams.settings import Settings
 from streams.topology import changelog_topic_names, internal_topic_names, source_topic_names
+from tests.integration.pipeline import group_lag
 
 FAILED_REASONS = {"PROCESSING_FAILED", "UNPROCESSABLE_HUB_EVENT"}
 
@@ -77,15 +77,7 @@ def lagging(settings: Settings, source: SourceConfig) -> dict[tuple[str, int], i
     """Debezium partitions the app's consumer group has not processed to their end, and by how
     much. (Internal topics are left out: their end can be an aborted transaction no later
     record moves past, which a position never reaches.)"""
-    admin = AdminClient(settings.kafka_client_config())
-    parts = topic_reader.partitions_of(admin, source_topic_names(settings, source))
-    ends = topic_reader.end_offsets(admin, parts)
-    request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
-    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
-    committed = {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions}
-    return {
-        k: end - max(committed.get(k, 0), 0) for k, end in ends.items() if committed.get(k, 0) < end
-    }
+    return group_lag(settings, source_topic_names(settings, source))
 
 
 def wait_caught_up(settings: Settings, source: SourceConfig, timeout_s: float = 180.0) -> None:
@@ -119,7 +111,34 @@ def check(
         time.sleep(1)  # a live worker's last transaction may still be on its way to commit
     for (topic, partition), lag in still_open.items():
         found.problem(f"transaction left open on {topic}[{partition}] ({lag} offsets)")
+    _check_hub_state(settings, found)
     return found
+
+
+def _check_hub_state(settings: Settings, found: Findings) -> None:
+    """The hub table's committed state agrees with the commands: each account's last state
+    carries the last sequence sent for it, and no state is synced without its create. (A state
+    committed without its commands — or commands sent twice from an older state — shows here
+    even where the commands alone look whole.)"""
+    changelog = f"{settings.app_id}-hub-changelog"
+    last: dict[str, dict[str, Any] | None] = {}
+    for msg in read_all(settings, [changelog]):
+        key = json.loads(msg.key())
+        last[key] = json.loads(msg.value()) if msg.value() is not None else None
+    found.counts["hub states"] = len(last)
+    for account, state in last.items():
+        if state is None:
+            continue
+        sync = state["sync"]
+        sent = [c["sequence"] for c in found.commands.get(account, [])]
+        if sync["sequence"] != max(sent, default=0):
+            found.problem(
+                f"{account}: hub state at sequence {sync['sequence']}, commands sent up to "
+                f"{max(sent, default=0)}"
+            )
+            found.counts["state/commands disagree"] += 1
+        if sync["synced"] and not sent:
+            found.problem(f"{account}: synced in the hub table, never created")
 
 
 def _but_time(command: dict[str, Any]) -> dict[str, Any]:

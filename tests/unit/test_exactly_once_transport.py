@@ -254,14 +254,37 @@ def test_stopping_a_partition_aborts_what_its_transaction_holds() -> None:
 
 def _transactions(producer: StrictProducer) -> EventTransactions:
     manager = EventTransactions.__new__(EventTransactions)
-    assignor = SimpleNamespace(group_for_topic=lambda topic: 0)
+    assignor = SimpleNamespace(group_for_topic=lambda topic: 0, is_standby=lambda tp: False)
     app: Any = producer.app
     app.conf = SimpleNamespace(id="app")
     app.assignor = assignor
     app.tables = {}
     manager.app = app
     manager.producer = producer
+    manager.log = SimpleNamespace(info=lambda *args: None)  # type: ignore[assignment]
     return manager
+
+
+def test_a_new_assignment_is_checked_for_hanging_transactions_once_its_producers_fenced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # before faust's table recovery reads a changelog or the flow resumes (faust calls the
+    # transaction manager's on_rebalance before the tables'); the producers' InitProducerId
+    # has fenced the previous owner by then, so what is still undecided stays undecided
+    producer = _producer()
+    manager = _transactions(producer)
+    seen: list[tuple[list[str], list[TP]]] = []
+
+    async def check(assigned: Any) -> None:
+        kafka: Any = producer._transaction_producers["app-0-1"]
+        seen.append((list(kafka.calls), sorted(assigned)))
+
+    monkeypatch.setattr(producer.app.eos, "check_undecided", check)  # type: ignore[attr-defined]
+    asyncio.run(manager.on_rebalance({HUB}, set(), {HUB}))
+    assert seen == [(["init", "begin"], [HUB])]
+    producer.app.eos.failure = RuntimeError("stopping")  # type: ignore[attr-defined]
+    asyncio.run(manager.on_rebalance({HUB}, set(), set()))
+    assert len(seen) == 1  # a worker that is stopping asks nothing more
 
 
 def test_revoke_refuses_records_that_no_event_position_covers() -> None:
