@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: bench help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
+.PHONY: bench bench-recovery bench-e2e help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
 
 help:
 	@echo "make run          stack up + sync worker + Siebel activity simulator, with a live summary"
@@ -19,6 +19,8 @@ help:
 	@echo "make register-schemas   register avro/ schemas (BACKWARD) in the registry"
 	@echo "make seed FILE=x.csv    go-live: publish the CC&B cross-reference (README, Go-live)"
 	@echo "make bench        (a) worker, (b) plain loop, (c) core; BENCH_CUSTOMERS=2000 (bench/RESULTS.md)"
+	@echo "make bench-recovery  table recovery: empty store and after a crash; BENCH_CUSTOMERS"
+	@echo "make bench-e2e    end to end through PostgreSQL and Debezium; BENCH_CUSTOMERS"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
 $(STAMP): pyproject.toml
@@ -81,6 +83,12 @@ seed: stack-up
 BENCH_CUSTOMERS ?= 2000
 bench: stack-up
 	$(ENV) $(PY) -m bench.run --customers $(BENCH_CUSTOMERS)
+
+bench-recovery: stack-up
+	$(ENV) $(PY) -m bench.recovery --customers $(BENCH_CUSTOMERS)
+
+bench-e2e: stack-up
+	$(ENV) $(PY) -m bench.end_to_end --customers $(BENCH_CUSTOMERS)
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

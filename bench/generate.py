@@ -78,7 +78,7 @@ def _profile(row_id: str, account: str) -> dict[str, Any]:
         "row_id": row_id,
         "accnt_id": account,
         "name": "Main billing",
-        "primary_flg": True,
+        "primary_flg": "Y",
         "status_cd": "Active",
         "pay_method": "Check",
         "bill_cycle": "Monthly-08",
@@ -86,7 +86,7 @@ def _profile(row_id: str, account: str) -> dict[str, Any]:
         "bill_type": "Detail",
         "email_bill_to": None,
         "addr_id": None,
-        "budget_bill_flg": False,
+        "budget_bill_flg": "N",
     }
 
 
@@ -130,11 +130,13 @@ class _Log:
         return table, key, json.dumps(value).encode()
 
 
-def events(customers: int, seed: int = 7) -> Iterator[Event]:
-    """About EVENTS_PER_CUSTOMER events per customer, deterministic for a seed."""
+def events(customers: int, seed: int = 7, prefix: str = "1-B") -> Iterator[Event]:
+    """About EVENTS_PER_CUSTOMER events per customer, deterministic for a seed. Account ids
+    are `prefix` and a 7-digit hex number (at most 4 characters of prefix: Siebel's ROW_ID is
+    15 long, and the longest derived id adds two)."""
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     log = _Log()
-    ids = [f"1-B{n:07X}" for n in range(customers)]
+    ids = [f"{prefix}{n:07X}" for n in range(customers)]
     for n, acct in enumerate(ids):
         contact, address, profile = f"{acct}-C", f"{acct}-D", f"{acct}-P"
         yield log.change("s_contact", _contact(rng, contact, n), contact)

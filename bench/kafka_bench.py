@@ -52,30 +52,35 @@ class Run:
     settings: Settings
 
     @classmethod
-    def new(cls, tag: str) -> Run:
+    def new(cls, tag: str, debezium: bool = False) -> Run:
+        """A fresh app; on source topics of its own, or on Debezium's (`debezium`)."""
         env = {
             **os.environ,
             **StackConfig.from_env().exports(),
             "SYNC_APP_ID": f"bench-{tag}",
-            "SYNC_SOURCE_TOPIC_PREFIX": f"bench-{tag}",
             "SYNC_COMMANDS_TOPIC": f"bench-{tag}-commands",
             "SYNC_DLQ_TOPIC": f"bench-{tag}-dlq",
             "SYNC_PROCESSING_GUARANTEE": "exactly_once",
         }
+        if not debezium:
+            env["SYNC_SOURCE_TOPIC_PREFIX"] = f"bench-{tag}"
         return cls(tag, env, Settings.from_env(env))
 
     def client(self) -> dict[str, str | int | float | bool]:
         return self.settings.kafka_client_config()
 
-    def prepare(self) -> None:
-        """Source topics as Debezium would create them, then the app's (schema, topics)."""
-        admin = AdminClient(self.client())
-        topics = [self.settings.source_topic(t) for t in TABLES]
-        new = [
-            NewTopic(t, self.settings.partitions, self.settings.replication_factor) for t in topics
-        ]
-        for future in admin.create_topics(new).values():
-            future.result()
+    def prepare(self, source_topics: bool = True) -> None:
+        """Source topics as Debezium would create them (unless they are Debezium's), then the
+        app's (schema, topics)."""
+        if source_topics:
+            admin = AdminClient(self.client())
+            topics = [self.settings.source_topic(t) for t in TABLES]
+            new = [
+                NewTopic(t, self.settings.partitions, self.settings.replication_factor)
+                for t in topics
+            ]
+            for future in admin.create_topics(new).values():
+                future.result()
         for step in (
             ["-m", "streams.avro_codec", "register"],
             ["-m", "streams.topology", "create"],
@@ -188,7 +193,7 @@ class Commands:
         self.consumer.close()
 
 
-def _lag(run: Run) -> int:
+def lag(run: Run) -> int:
     """Records the app's group has not committed past, on every topic it reads. The internal
     topics are written in transactions: after a partition's last record come the commit markers
     of the transactions that wrote it (one per transactional producer, one per partition
@@ -217,8 +222,8 @@ def _free_port() -> int:
 class Worker:
     """A Faust worker of the run's app, as a process of its own."""
 
-    def __init__(self, run: Run, log: Path) -> None:
-        self.data = tempfile.mkdtemp(prefix="bench-worker-")
+    def __init__(self, run: Run, log: Path, data: str | None = None) -> None:
+        self.data = data or tempfile.mkdtemp(prefix="bench-worker-")
         env = {**run.env, "SYNC_DATA_DIR": self.data, "SYNC_WEB_PORT": str(_free_port())}
         self.log = log
         with log.open("wb") as out:
@@ -262,7 +267,7 @@ def faust_worker(run: Run, log: Path, timeout_s: float = 1800.0) -> tuple[float,
             out.poll(2.0)
             if out.count != before:
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 10.0 and _lag(run) == 0:
+            elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
                 break
         return out.last - ready, out.count
     finally:

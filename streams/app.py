@@ -65,7 +65,6 @@ app = App(
     admin_config=settings.kafka_client_config,
     broker=f"kafka://{settings.kafka_bootstrap_servers}",
     broker_credentials=broker_credentials(settings),
-    store="rocksdb://",
     datadir=settings.data_dir,
     processing_guarantee=settings.processing_guarantee,
     broker_commit_interval=settings.commit_interval,

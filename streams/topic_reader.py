@@ -1,6 +1,7 @@
 """Reading topics to their end with confluent-kafka: where each partition ends, and every
 committed record up to there. Used by the operator views and commands (dead letters, shadow diff),
-the hanging-transaction check and the tests' oracle.
+the hanging-transaction check, table recovery (where a changelog's last record is) and the
+tests' oracle.
 
 "The end" of a partition under read_committed is its last stable offset at the time of the
 call: records of a transaction still open are not waited for. The client's position moves past
@@ -78,17 +79,63 @@ def read_to_end(
     the call, in each partition's order (a start before the log start reads from there).
     `timeout_s` bounds the whole read, or the wait for the next record with `per_record`; past
     it, IncompleteReadError."""
-    admin = AdminClient(settings.kafka_client_config())
+    config = settings.kafka_client_config()
+    admin = AdminClient(config)
     ends = end_offsets(admin, starts)
     firsts = start_offsets(admin, starts)
     starts = {tp: max(offset, firsts[tp]) for tp, offset in starts.items()}
+    group = f"{settings.app_id}-reader-{uuid.uuid4().hex[:8]}"
+    yield from _read(config, group, starts, ends, timeout_s=timeout_s, per_record=per_record)
+
+
+def last_record_ends(
+    config: Mapping[str, Any], ends: Mapping[Partition, int], *, timeout_s: float = 30.0
+) -> dict[Partition, int]:
+    """One past each partition's last committed record before `ends` (last stable offsets);
+    0 where no committed record is left.
+
+    A partition written in transactions ends with a commit marker, which is never returned as
+    a record: reading it "to its end" by records never gets there. The tail is read backwards in
+    growing windows until a record shows up (usually in the first: a transaction's marker
+    follows its records)."""
+    admin = AdminClient(dict(config))
+    firsts = start_offsets(admin, ends)
+    found = {tp: 0 for tp, end in ends.items() if end <= firsts[tp]}
+    window = 64
+    while len(found) < len(ends):
+        todo = {tp: end for tp, end in ends.items() if tp not in found}
+        starts = {tp: max(firsts[tp], end - window) for tp, end in todo.items()}
+        last: dict[Partition, int] = {}
+        group = f"recovery-end-{uuid.uuid4().hex[:8]}"  # never commits
+        for msg in _read(config, group, starts, todo, timeout_s=timeout_s):
+            tp = (msg.topic(), msg.partition())
+            if msg.offset() < todo[tp]:  # not what was committed after `ends` were taken
+                last[tp] = msg.offset()
+        for tp in todo:
+            if tp in last:
+                found[tp] = last[tp] + 1
+            elif starts[tp] == firsts[tp]:
+                found[tp] = 0  # only markers and aborted records are left
+        window *= 16
+    return found
+
+
+def _read(
+    config: Mapping[str, Any],
+    group: str,
+    starts: Mapping[Partition, int],
+    ends: Mapping[Partition, int],
+    *,
+    timeout_s: float,
+    per_record: bool = False,
+) -> Iterator[Any]:
     left = {tp for tp, end in ends.items() if end > starts[tp]}
     if not left:
         return
     consumer = Consumer(
         {
-            **settings.kafka_client_config(),
-            "group.id": f"{settings.app_id}-reader-{uuid.uuid4().hex[:8]}",  # never commits
+            **config,
+            "group.id": group,
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
         }

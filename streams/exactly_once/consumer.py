@@ -4,11 +4,12 @@ partitions are given up, and the fixes to fetching and table recovery (faust-str
 Replaced faust methods (faust/transport/consumer.py, faust/transport/drivers/aiokafka.py):
 `force_commit`, `_new_offset`, `_filter_tps_with_pending_acks`, `getmany`, `seek_wait`,
 `seek_to_committed`, `_seek`, `position`, `highwaters`, `on_partitions_revoked`,
-`on_partitions_assigned`, `on_stop`; each override says what it changes.
+`on_partitions_assigned`; each override says what it changes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Set
 from typing import Any
@@ -16,32 +17,14 @@ from typing import Any
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 
-from streams.exactly_once import fetch_loop, local_state
-from streams.exactly_once.transactions import EventTransactions, StrictProducer, runtime
+from streams import topic_reader
+from streams.exactly_once import fetch_loop
+from streams.exactly_once.transactions import EventTransactions, runtime
 
 log = logging.getLogger(__name__)
 
 
 class GatedConsumer(aiokafka_driver.Consumer):
-    async def on_stop(self) -> None:
-        """faust's final commit, then the clean-stop marker — only if that commit succeeded,
-        nothing failed before it and no transaction still holds records."""
-        await super().on_stop()
-        if not self.in_transaction:
-            return
-        rt = runtime(self.app)
-        producer: StrictProducer = self.app.producer  # type: ignore[assignment]
-        busy = [tid for tid, holds in producer.open_transactions().items() if holds]
-        if rt.failure is not None or self.app.crashed or busy or rt.gate.pending():
-            log.warning(
-                "stopping without a clean commit (failure=%r, open transactions=%s): local "
-                "tables are rebuilt from the changelogs at the next start",
-                rt.failure,
-                busy,
-            )
-            return
-        local_state.mark_clean(self.app.conf.tabledir)
-
     async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         rt = runtime(self.app)
         if rt.failure is not None:
@@ -175,19 +158,34 @@ class GatedConsumer(aiokafka_driver.Consumer):
             seeks.end([partition])
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
-        """Where table recovery stops reading a changelog partition.
+        """Where table recovery stops reading a changelog partition: faust takes `highwater -
+        1` as the offset of the last record to apply (recovery.py `_build_highwaters`).
 
-        Under exactly-once faust asks aiokafka for the partition's last stable offset, which
-        aiokafka only learns from a fetch; on a partition not fetched yet it answers None, and
-        faust then "recovers" nothing. A ListOffsets request under read_committed returns the
-        last stable offset from the broker.
+        Under exactly-once a changelog ends with a transaction marker, which is never returned
+        as a record: faust's recovery waited 10 s for it and then took the client's position as
+        proof that the rest was aborted ("Aborted tx until highwater") — ten seconds of every
+        start and every rebalance. Here the answer is one past the last committed record
+        (topic_reader.last_record_ends), so recovery ends the moment that record is applied;
+        the 10 s path (`position` below) stays for what is committed meanwhile.
+
+        The end offsets come from a ListOffsets request under read_committed: aiokafka's own
+        answer, the last stable offset it learns from a fetch, is None on a partition not
+        fetched yet, and faust then "recovers" nothing.
         """
-        runtime(self.app).kill_point("recovery")
+        rt = runtime(self.app)
+        rt.kill_point("recovery")
         if not self.in_transaction:
             return await super().highwaters(*partitions)
         thread: Any = self._thread  # faust's consumer thread: its client lives on that loop
         ends = await thread.call_thread(thread._ensure_consumer().end_offsets, list(partitions))
-        return dict(ends)
+        if rt.admin_config is None or not ends:
+            return dict(ends)
+        lasts = await asyncio.to_thread(
+            topic_reader.last_record_ends,
+            rt.admin_config(),
+            {(tp.topic, tp.partition): end for tp, end in ends.items()},
+        )
+        return {tp: lasts[(tp.topic, tp.partition)] for tp in ends}
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Replaces faust's seek of every assigned partition to its committed offset (each new

@@ -1,15 +1,13 @@
-"""Local table state is trusted after a clean stop only (exactly-once).
+"""Local table state left by an earlier version is not trusted (exactly-once).
 
-faust writes a table change to RocksDB at once, while its changelog record and the event's
-outputs wait in a Kafka transaction. When the worker is killed, that transaction is aborted —
-but the RocksDB write stays. On restart faust reads the changelog only from the offset it last
-recorded, so a key with no committed change after that offset keeps the aborted value, and the
-hub then finds nothing to send for the events it processes again: lost updates.
+Local stores now hold only committed state (committed_store.py): a crash leaves nothing to
+undo, and faust's recovery reads the changelogs from each store's persisted offset on.
 
-Kafka Streams has the same problem and the same answer: under exactly-once, local state that
-was not closed cleanly is wiped and rebuilt from the changelog, which a `read_committed`
-consumer reads as exactly what was committed. The marker below is written after the final
-commit of a clean stop and removed at start, so a crash at any point leaves no marker.
+Stores written before that (up to this version, faust's plain RocksDB store) kept a table write
+as soon as it was made, so after any unclean stop they may hold writes of aborted transactions.
+The first start on such a data directory discards them, once, and they are rebuilt from the
+changelog topics, which a `read_committed` consumer reads as exactly what was committed. The
+marker below says the stores in a directory are of the committed kind.
 """
 
 from __future__ import annotations
@@ -20,37 +18,33 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-MARKER = ".clean-shutdown"
+MARKER = ".committed-only"
+OLD_CLEAN_MARKER = ".clean-shutdown"  # the previous version's "stopped cleanly" marker
 
 
-def discard_if_unclean(tabledir: Path) -> bool:
-    """At start: keep the local tables if the last stop was clean, else delete them.
+def prepare(tabledir: Path) -> bool:
+    """At start, before any store is opened: discard stores this marker does not vouch for.
 
-    Returns True when state was discarded. The marker is consumed either way: from now on
-    the state is being changed again.
-    """
+    Returns True when state was discarded."""
+    tabledir.mkdir(parents=True, exist_ok=True)
     marker = tabledir / MARKER
     if marker.exists():
-        marker.unlink()
         return False
-    stores = list(tabledir.iterdir()) if tabledir.is_dir() else []
-    if not stores:
-        return False
-    log.warning(
-        "%s: the worker did not stop cleanly; discarding local table state (%d stores), "
-        "it is rebuilt from the changelog topics",
-        tabledir,
-        len(stores),
-    )
-    for path in stores:
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-    return True
-
-
-def mark_clean(tabledir: Path) -> None:
-    """After the final commit: the local tables hold exactly what was committed."""
-    tabledir.mkdir(parents=True, exist_ok=True)
-    (tabledir / MARKER).write_text("the last stop committed all table state\n")
+    stores = [p for p in tabledir.iterdir() if p.name != OLD_CLEAN_MARKER]
+    old_clean = (tabledir / OLD_CLEAN_MARKER).exists()
+    (tabledir / OLD_CLEAN_MARKER).unlink(missing_ok=True)
+    discard = bool(stores) and not old_clean  # a clean stop of the old version committed all
+    if discard:
+        log.warning(
+            "%s: local table state from an earlier version that did not stop cleanly; "
+            "discarding it (%d stores), it is rebuilt from the changelog topics",
+            tabledir,
+            len(stores),
+        )
+        for path in stores:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    marker.write_text("these stores hold committed table state only (committed_store.py)\n")
+    return discard

@@ -24,7 +24,6 @@ OVERRIDDEN: dict[str, str] = {
     "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
     "faust.transport.consumer:Consumer.on_partitions_revoked": "d04b7ae72c6fc206",
     "faust.transport.consumer:Consumer.on_partitions_assigned": "29ce96596f05a18c",
-    "faust.transport.consumer:Consumer.on_stop": "45b1d2210ce2b526",
     "faust.transport.consumer:ThreadDelegateConsumer.seek_wait": "e9db5bbc4ceb2543",
     "faust.transport.consumer:ThreadDelegateConsumer.seek_to_committed": "f1d483b861b0328b",
     "faust.transport.consumer:ThreadDelegateConsumer.highwaters": "3a2723b22582ffb7",
@@ -43,7 +42,28 @@ OVERRIDDEN: dict[str, str] = {
     "faust.app.base:App._new_transport": "42db531312dd776f",
     "faust.app.base:App._new_producer_transport": "eb3b4aa6a8961275",
     "faust.app.base:App.on_first_start": "ec655d9c223403cc",
+    # replaced in committed_store.py
+    "faust.stores.rocksdb:Store._set": "4227e561e288d941",
+    "faust.stores.rocksdb:Store._del": "07f42ff3caefffdd",
+    "faust.stores.rocksdb:Store._get": "7ae8dfd6d7754a59",
+    "faust.stores.rocksdb:Store._contains": "bd7d4e5252a71b9a",
+    "faust.stores.rocksdb:Store._iterkeys": "12ecc1051cc5505d",
+    "faust.stores.rocksdb:Store._itervalues": "d5802aa80d0dd652",
+    "faust.stores.rocksdb:Store._iteritems": "833c2185cbdd1bee",
+    "faust.stores.rocksdb:Store._size": "a9defe8e57f7be31",
+    "faust.stores.rocksdb:Store.revoke_partitions": "3f85447a24fc34ff",
+    "faust.tables.manager:TableManager.persist_offset_on_commit": "37094efa77c98e15",
     # relied on as they are
+    # recovery writes committed changelog records straight to RocksDB with their offset, in
+    # the key and format committed_store.py writes it
+    "faust.stores.rocksdb:Store.apply_changelog_batch": "ea3344d369fc4ab5",
+    "faust.stores.rocksdb:Store.set_persisted_offset": "b4c811926678346e",
+    "faust.stores.rocksdb:Store.persisted_offset": "6f2e502fb86043a1",
+    "faust.stores.rocksdb:Store.stop": "2e98db0eb7c7582b",
+    # hands each changelog record's offset to persist_offset_on_commit under exactly-once
+    "faust.tables.base:Collection._on_changelog_sent": "60122c86a120d82c",
+    # takes `highwater - 1` as the last offset to read (consumer.py's `highwaters`)
+    "faust.tables.recovery:Recovery._build_highwaters": "91b4cc0d3724ae7b",
     "faust.app.base:App._on_partitions_revoked": "d5c895bbe57dc73a",
     "faust.app.base:App._on_partitions_assigned": "de932b7927db85b3",
     "faust.transport.consumer:TransactionManager.on_rebalance": "2c190b35003af25c",
@@ -79,6 +99,12 @@ PRIVATE: tuple[str, ...] = (
     "faust.transport.drivers.aiokafka:Producer._trn_locks",
     "faust.transport.drivers.aiokafka:Producer._new_producer",
     "faust.tables.manager:TableManager.changelog_queue",
+    "faust.stores.rocksdb:Store._dbs",
+    "faust.stores.rocksdb:Store._key_index",
+    "faust.stores.rocksdb:Store._db_for_partition",
+    "faust.stores.rocksdb:Store.use_rocksdict",
+    "faust.stores.rocksdb:Store.offset_key",
+    "mode.utils.imports:FactoryMapping.aliases",  # faust.stores.STORES: the store by URL
     "faust.transport.producer:ProducerBuffer.pending",
     "faust.transport.producer:ProducerBuffer.message_sent",
     "faust.transport.producer:ProducerBuffer.size",

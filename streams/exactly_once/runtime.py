@@ -8,8 +8,8 @@ event once, in offset order, inside the commit gate, and records the event's pos
   `on_bad_input` (the dead-letter topic), and processing goes on past it;
 - anything else is an infrastructure failure (Kafka, the registry, a fenced producer, a bug):
   the event is *not* passed. `Runtime.fail` aborts the open transactions, forbids any further
-  commit and stops the worker; it restarts from the last commit, with its local tables rebuilt
-  from the changelogs (local_state.py). Dead-lettering it instead would commit past an event
+  commit and stops the worker; it restarts from the last commit, its local tables holding
+  what was committed (committed_store.py). Dead-lettering it instead would commit past an event
   whose outputs were half sent — a lost or divergent command.
 """
 

@@ -36,6 +36,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, HeadersArg, RecordMetadata
 
 from streams.errors import SyncError
+from streams.exactly_once import committed_store
 
 if TYPE_CHECKING:
     from streams.exactly_once.runtime import Runtime
@@ -228,6 +229,9 @@ class EventTransactions(TransactionManager):
             await rt.fail(exc, "commit")
             return False
         rt.gate.committed(offsets)
+        # one transaction per partition number: what those events wrote to the tables is
+        # committed now, and the local stores may keep it (committed_store.py)
+        committed_store.committed(self.app, {tp.partition for tp in offsets})
         return True
 
     async def end_all(self, positions: Mapping[TP, int]) -> None:

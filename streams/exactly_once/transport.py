@@ -5,7 +5,8 @@ this package, and which carries its exactly-once state as `app.eos` (runtime.py)
 at_least_once the same classes run; only the transaction parts are idle.
 
 Replaced faust methods: `App._new_transport`, `App._new_producer_transport` (faust/app/base.py),
-`App.on_first_start` (extended: local state, co-partitioning check).
+`App.on_first_start` (extended: local state, co-partitioning check). Tables are kept in the
+committed-only store (committed_store.py) by default.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types.transports import TransportT
 
 from streams.exactly_once import local_state
+from streams.exactly_once.committed_store import STORE_URL, CommittedTables
 from streams.exactly_once.consumer import GatedConsumer
 from streams.exactly_once.runtime import Runtime
 from streams.exactly_once.transactions import EventTransactions, StrictProducer
@@ -44,6 +46,8 @@ class App(faust.App):
         admin_config: Callable[[], dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("store", STORE_URL)
+        kwargs.setdefault("TableManager", CommittedTables)
         super().__init__(*args, **kwargs)
         self.eos = Runtime(self, admin_config=admin_config)
         self._before_start = before_start
@@ -53,7 +57,7 @@ class App(faust.App):
         if self._before_start is not None:
             self._before_start()
         if self.in_transaction:  # before any table store is opened (local_state.py)
-            local_state.discard_if_unclean(self.conf.tabledir)
+            local_state.prepare(self.conf.tabledir)
 
     def _new_transport(self) -> TransportT:
         return Transport(self.conf.broker_consumer, self)

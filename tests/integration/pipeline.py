@@ -60,6 +60,19 @@ class Worker:
         with urllib.request.urlopen(url, timeout=5) as resp:
             return dict(json.loads(resp.read()))
 
+    def recovery_starts(self) -> dict[tuple[str, int], int]:
+        """Where this worker's table recovery started reading each active changelog partition
+        (faust's "Reading Starts At" log table; -1: from the beginning, no local state)."""
+        starts: dict[tuple[str, int], int] = {}
+        table = self.log.read_text().split("Reading Starts At - Active", 1)[-1].split("\n\n")[0]
+        topic = ""
+        for line in table.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 3 and cells[1].isdigit():
+                topic = topic if cells[0] == "〃" else cells[0]
+                starts[(topic, int(cells[1]))] = int(cells[2])
+        return starts
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 

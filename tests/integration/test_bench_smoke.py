@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench import run
+from bench import end_to_end, recovery, run
 
 pytestmark = pytest.mark.integration
 
@@ -28,3 +28,28 @@ def test_the_benchmark_prints_three_figures_a_latency_and_the_ratio(
     assert min(commands["a"], commands["b"]) >= 50, text
     assert re.search(r"commit to command p50 [\d,]+ ms, p99 [\d,]+ ms", text), text
     assert re.fullmatch(r"\(a\)/\(b\) = \d+\.\d\d", lines[-1]), lines[-1]
+
+
+def test_the_recovery_benchmark_times_an_empty_store_and_a_start_after_a_crash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert recovery.main(["--customers", "500", "--session-timeout", "10"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"changelogs: [\d,]+ records for 500 customers", text), text
+    start = r"ready in [\d.]+ s: [\d.]+ s joining the group, [\d.]+ s recovering"
+    assert re.search(rf"^empty local store: {start}", text, re.M), text
+    assert re.search(rf"^after a crash: +{start}", text, re.M), text
+
+
+def test_the_end_to_end_benchmark_goes_through_postgresql_and_debezium(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert end_to_end.main(["--customers", "100"]) == 0
+    text = capsys.readouterr().out
+    figure = r"end to end \(PostgreSQL → Debezium → Faust worker, exactly-once\): (\d+) row "
+    figure += r"changes in [\d.]+ s = [\d,]+ events/s \((\d+) commands\)"
+    found = re.search(figure, text)
+    assert found, text
+    # every change was written, and at least the 34 ordered customers were created
+    assert int(found[1]) >= 900, text
+    assert int(found[2]) >= 34, text

@@ -1,0 +1,119 @@
+"""The end-to-end figure of issue #12: the same generated activity written into PostgreSQL (the
+Siebel stand-in), captured by Debezium, processed by the Faust worker under exactly-once.
+
+    python -m bench.end_to_end [--customers 2000]
+
+Each generated change (bench/generate.py) becomes the row operation that makes Debezium emit it
+— an INSERT, or an UPDATE of the columns it changes — one transaction each, as Siebel's
+application server commits them, written as fast as one connection can. A fresh app starts at
+the current end of Debezium's topics (what earlier runs left there is not its work) and the
+figure is from the first row written to the last command a read_committed reader sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import psycopg
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from bench.generate import Event, events
+from bench.kafka_bench import Commands, Run, Worker, lag
+from streams import topic_reader
+from streams.core.source_config import SourceConfig
+from streams.siebel_db import insert_row, update_row
+from streams.topology import source_topic_names
+
+
+def write_rows(dsn: str, changes: Iterable[Event]) -> int:
+    """Each change as its row operation, committed on its own; returns how many."""
+    n = 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table, _key, value in changes:
+            change = json.loads(value)
+            after, before = change["after"], change["before"] or {}
+            if change["op"] == "c":
+                insert_row(conn, table, after)
+            else:
+                changed = {k: v for k, v in after.items() if before.get(k) != v}
+                update_row(conn, table, after["row_id"], changed, touch=True)
+            n += 1
+    return n
+
+
+def start_at_end(run: Run) -> None:
+    """Commit the app's offsets at the end of Debezium's topics: its first start processes only
+    what this run writes."""
+    admin = AdminClient(run.client())
+    topics = source_topic_names(run.settings, SourceConfig.load())
+    ends = topic_reader.end_offsets(admin, topic_reader.partitions_of(admin, topics))
+    if not ends:
+        return
+    consumer = Consumer({**run.client(), "group.id": run.settings.app_id})
+    try:
+        offsets = [TopicPartition(t, p, o) for (t, p), o in ends.items()]
+        consumer.commit(offsets=offsets, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def measure(customers: int, logs: Path, timeout_s: float = 1800.0) -> tuple[int, float, int]:
+    """Rows written, seconds from the first to the last command, commands."""
+    tag = uuid.uuid4().hex[:8]
+    run = Run.new(tag, debezium=True)
+    run.prepare(source_topics=False)
+    start_at_end(run)
+    out = Commands(run, run.settings.commands_topic)
+    worker = Worker(run, logs / "end-to-end-worker.log")
+    written = 0
+
+    def write() -> None:
+        nonlocal written
+        dsn = run.settings.siebel_dsn.get_secret_value()
+        written = write_rows(dsn, events(customers, seed=13, prefix=f"1-{tag[:2].upper()}"))
+
+    try:
+        worker.wait_ready()
+        writer = threading.Thread(target=write)
+        started = time.time()
+        writer.start()
+        deadline = time.monotonic() + timeout_s
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            before = out.count
+            out.poll(2.0)
+            if out.count != before or writer.is_alive():
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
+                break
+        writer.join()
+        return written, out.last - started, out.count
+    finally:
+        worker.stop()
+        out.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.end_to_end", description=__doc__)
+    parser.add_argument("--customers", type=int, default=2000)
+    args = parser.parse_args(argv)
+    logs = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
+    written, seconds, commands = measure(args.customers, logs)
+    print(
+        f"end to end (PostgreSQL → Debezium → Faust worker, exactly-once): {written} row changes "
+        f"in {seconds:.2f} s = {written / seconds:,.0f} events/s ({commands} commands)"
+    )
+    print(f"logs: {logs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
