@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, IsolationLevel, TopicPartition
+from confluent_kafka import Consumer, IsolationLevel, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from streams.errors import SyncError
@@ -45,27 +45,51 @@ def end_offsets(
     admin: AdminClient, partitions: Iterable[Partition], *, committed: bool = True
 ) -> dict[Partition, int]:
     """Each partition's last stable offset (`committed`) or high watermark."""
-    tps = [TopicPartition(t, p) for t, p in partitions]
-    if not tps:
-        return {}
     level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
-    futures = admin.list_offsets(
-        {tp: OffsetSpec.latest() for tp in tps},
-        isolation_level=level,
-        request_timeout=REQUEST_TIMEOUT_S,
-    )
-    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+    return _list_offsets(admin, partitions, OffsetSpec.latest, level)
 
 
 def start_offsets(admin: AdminClient, partitions: Iterable[Partition]) -> dict[Partition, int]:
     """Each partition's log start offset (its first record still kept)."""
+    return _list_offsets(admin, partitions, OffsetSpec.earliest, IsolationLevel.READ_UNCOMMITTED)
+
+
+def _list_offsets(
+    admin: AdminClient,
+    partitions: Iterable[Partition],
+    spec: Callable[[], OffsetSpec],
+    level: IsolationLevel,
+) -> dict[Partition, int]:
+    """ListOffsets, asked again while Kafka answers with a retriable error (a topic created a
+    moment ago has no partition leader yet) for up to REQUEST_TIMEOUT_S."""
     tps = [TopicPartition(t, p) for t, p in partitions]
     if not tps:
         return {}
-    futures = admin.list_offsets(
-        {tp: OffsetSpec.earliest() for tp in tps}, request_timeout=REQUEST_TIMEOUT_S
-    )
-    return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S
+    while True:
+        futures = admin.list_offsets(
+            {tp: spec() for tp in tps}, isolation_level=level, request_timeout=REQUEST_TIMEOUT_S
+        )
+        try:
+            return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+        except KafkaException as exc:
+            if not _passing(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+# a partition between leaders: a new topic's, or one whose broker just restarted
+_PASSING = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+}
+
+
+def _passing(exc: KafkaException) -> bool:
+    """Worth asking again: the error says so, or it is a partition without a leader yet."""
+    error = exc.args[0] if exc.args else None
+    return isinstance(error, KafkaError) and (error.retriable() or error.code() in _PASSING)
 
 
 def read_to_end(
