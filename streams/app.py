@@ -135,6 +135,8 @@ def _key(event: faust.EventT) -> str:
 
 
 ORIGIN_HEADER = "x-sync-origin"
+# what a timer writes has no input record: its origin says which timer (the held-create check)
+TIMER_ORIGIN = [(ORIGIN_HEADER, b"timer:held_check")]
 
 
 class _Origin:
@@ -389,7 +391,9 @@ async def check_held_creates() -> None:
             continue
         if (now - datetime.fromisoformat(since)).total_seconds() >= settings.held_alert_after:
             check = HeldCheck(settings.held_alert_after, now.isoformat())
-            await hub_topic.send(key=account_id.encode(), value=wire.encode_hub(check))
+            await hub_topic.send(
+                key=account_id.encode(), value=wire.encode_hub(check), headers=TIMER_ORIGIN
+            )
 
 
 # the operator commands (`faust -A streams.app seed …`) and the web views register on this app
