@@ -212,7 +212,7 @@ def lag(run: Run) -> int:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -224,7 +224,8 @@ class Worker:
 
     def __init__(self, run: Run, log: Path, data: str | None = None) -> None:
         self.data = data or tempfile.mkdtemp(prefix="bench-worker-")
-        env = {**run.env, "SYNC_DATA_DIR": self.data, "SYNC_WEB_PORT": str(_free_port())}
+        port = run.env.get("SYNC_WEB_PORT") or str(free_port())  # a run may fix it
+        env = {**run.env, "SYNC_DATA_DIR": self.data, "SYNC_WEB_PORT": port}
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(

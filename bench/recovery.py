@@ -27,7 +27,7 @@ from confluent_kafka import Producer
 
 from bench.core import Core
 from bench.generate import events
-from bench.kafka_bench import Run, Worker
+from bench.kafka_bench import Run, Worker, free_port
 
 SAMPLE = 500  # customers the core really builds; the rest are copies under other keys
 TRANSACTION = 500  # records per transaction, as a busy worker commits them
@@ -98,11 +98,20 @@ def main(argv: list[str] | None = None) -> int:
         help="faust's broker_session_timeout (s) for the worker: how long the group waits for "
         "the killed worker before it reassigns its partitions (default: faust's, 60 s)",
     )
+    parser.add_argument(
+        "--static-member",
+        action="store_true",
+        help="give the worker a SYNC_GROUP_INSTANCE_ID (and a fixed web port), so the restarted "
+        "worker takes the killed one's place in the group at once",
+    )
     args = parser.parse_args(argv)
     logs = Path(tempfile.mkdtemp(prefix="bench-recovery-"))
     run = Run.new(uuid.uuid4().hex[:8])
     if args.session_timeout is not None:
         run.env["BROKER_SESSION_TIMEOUT"] = str(args.session_timeout)
+    if args.static_member:
+        run.env["SYNC_GROUP_INSTANCE_ID"] = f"bench-{run.tag}"
+        run.env["SYNC_WEB_PORT"] = str(free_port())
     run.prepare()
     values = changelog_values(args.customers)
     began = time.monotonic()
@@ -116,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"empty local store: {how}")
     os.killpg(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait(30)
-    # the group waits for the killed member's session to time out before it reassigns
+    # the group waits for the killed member's session to time out before it reassigns, unless
+    # the worker is a static member (--static-member)
     again, how = timed_start(run, logs / "after-crash.log", data=worker.data)
     print(f"after a crash:     {how}")
     again.stop()

@@ -71,6 +71,7 @@ app = App(
     topic_partitions=settings.partitions,
     topic_replication_factor=settings.replication_factor,
     table_standby_replicas=settings.standby_replicas,
+    consumer_group_instance_id=settings.group_instance,
     web_bind=settings.web_bind,
     web_port=settings.web_port,
     web_host=settings.web_host,

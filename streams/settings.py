@@ -123,6 +123,14 @@ class Settings:
     commit_interval: float = 0.1  # Kafka Streams' exactly-once default (bench/RESULTS.md)
     replication_factor: int = 1
     standby_replicas: int = 1
+    # Kafka's static group membership (group.instance.id, KIP-345): a worker restarted under the
+    # same id takes its partitions back at once instead of after the session timeout of the
+    # member it replaces (faust's 60 s). Unique per worker (a second worker with the same id
+    # fences the first) and stable across its restarts: e.g. the host or pod name. A member
+    # with an id does not leave the group when it stops, so a worker stopped for good hands its
+    # partitions over only after the session timeout. Empty: dynamic membership. Kafka is
+    # given `group_instance` (below).
+    group_instance_id: str = ""
     web_bind: str = "127.0.0.1"
     web_port: int = 6066
     # the host other workers reach this one's web views at (a lookup is routed to the worker
@@ -195,6 +203,7 @@ class Settings:
             ),
             replication_factor=_int(env, "SYNC_REPLICATION_FACTOR", d.replication_factor),
             standby_replicas=_int(env, "SYNC_STANDBY_REPLICAS", d.standby_replicas, minimum=0),
+            group_instance_id=_get(env, "SYNC_GROUP_INSTANCE_ID", ""),
             web_bind=_get(env, "SYNC_WEB_BIND", d.web_bind),
             web_port=_int(env, "SYNC_WEB_PORT", d.web_port),
             web_host=_get(env, "SYNC_WEB_HOST", "")
@@ -209,6 +218,20 @@ class Settings:
             trace=_get(env, "SYNC_TRACE", "0").lower() in ("1", "true", "yes"),
             code_maps_file=_get(env, "SYNC_CODE_MAPS", ""),
         )
+
+    @property
+    def group_instance(self) -> str | None:
+        """The group.instance.id Kafka is given: the configured id and this worker's web address.
+
+        A static member that rejoins gets back the assignment the group leader made for it,
+        and faust's assignor stops the consumer's coordination for good (an assertion in
+        `PartitionAssignor.on_assignment`, faust/assignor/partition_assignor.py) when that
+        assignment names another web address than its own; the worker then hangs with no
+        partitions. With the address in the id, a worker restarted on another port is a new
+        member instead: its first start costs one session timeout, as without an id."""
+        if not self.group_instance_id:
+            return None
+        return f"{self.group_instance_id}@{self.web_host}:{self.web_port}"
 
     def source_topic(self, table: str) -> str:
         return f"{self.source_topic_prefix}.{self.source_schema}.{table}"

@@ -166,7 +166,7 @@ def running_worker(base: dict[str, str], tmp: Path, tag: str | None = None) -> I
     """A worker under a fresh app id, commands topic and DLQ, so a run sees only its own output;
     the same `tag` and `tmp` again restart that worker on its own state."""
     tag = tag or uuid.uuid4().hex[:8]
-    port = free_port()
+    port = int(base.get("SYNC_WEB_PORT") or free_port())  # a port of its own, unless given
     env = {
         **worker_env(base, tag),
         "SYNC_WEB_PORT": str(port),

@@ -33,7 +33,7 @@ def test_the_benchmark_prints_three_figures_a_latency_and_the_ratio(
 def test_the_recovery_benchmark_times_an_empty_store_and_a_start_after_a_crash(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert recovery.main(["--customers", "500", "--session-timeout", "10"]) == 0
+    assert recovery.main(["--customers", "500", "--static-member"]) == 0
     text = capsys.readouterr().out
     assert re.search(r"changelogs: [\d,]+ records for 500 customers", text), text
     start = r"ready in [\d.]+ s: [\d.]+ s joining the group, [\d.]+ s recovering"

@@ -113,3 +113,15 @@ def test_the_worker_gets_the_same_kafka_credentials_as_the_other_clients(
         assert credentials.password == "s3cr3t-kafka"  # type: ignore[attr-defined]
         assert "s3cr3t" not in repr(credentials)
     assert s.kafka_client_config()["security.protocol"] == expected[0]
+
+
+def test_static_membership_is_off_unless_an_instance_id_is_given() -> None:
+    assert Settings.from_env({}).group_instance is None
+    assert Settings.from_env({"SYNC_GROUP_INSTANCE_ID": "  "}).group_instance is None
+
+
+def test_the_instance_id_kafka_gets_names_the_web_address_faust_checks_on_rejoin() -> None:
+    env = {"SYNC_GROUP_INSTANCE_ID": "billing-worker-1", "SYNC_WEB_PORT": "6067"}
+    assert Settings.from_env(env).group_instance == "billing-worker-1@127.0.0.1:6067"
+    moved = Settings.from_env({**env, "SYNC_WEB_PORT": "6068"}).group_instance
+    assert moved != Settings.from_env(env).group_instance  # another member, not a wedged one
