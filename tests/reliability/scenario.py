@@ -164,6 +164,10 @@ def run(
         "SYNC_PROCESSING_GUARANTEE": guarantee,
         "BROKER_SESSION_TIMEOUT": "10",
         "SYNC_TRACE": "1",  # a problem the oracle finds is then traced in the worker logs
+        # creates held past a minute raise their alert from the held-create timer, whose
+        # questions to the hub go out outside any transaction (timer:held_check): a run this
+        # short then meets them under faults too, not only a soak
+        "SYNC_HELD_ALERT_AFTER": "60",
     }
     settings = Settings.from_env(env)
     prepare_app(env)
