@@ -38,6 +38,8 @@ from streams.core.state import CustomerState
 from streams.dead_letter import Coordinates
 from streams.errors import InputError
 from streams.exactly_once import App, check_copartitioned, process_stream
+from streams.exactly_once.committed_store import store_of
+from streams.inspection import may_be_held
 from streams.settings import Settings
 from streams.topology import internal_topic_names, partition_counts, source_topic_names
 
@@ -367,8 +369,9 @@ def _history(before: list[dict[str, Any]] | None, sent_now: list[dict[str, Any]]
 
 
 def held_states() -> Iterator[tuple[str, dict[str, Any]]]:
-    """Hub states on this worker's partitions with a held create (a full scan of the table)."""
-    return ((k, v) for k, v in hub_table.items() if v and v["sync"]["held"])
+    """Hub states on this worker's partitions with a held create (a full scan of the table,
+    decoding only the values that can hold one)."""
+    return ((k, v) for k, v in store_of(hub_table).scan(may_be_held) if v and v["sync"]["held"])
 
 
 @app.on_rebalance_complete.connect

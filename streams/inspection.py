@@ -4,7 +4,7 @@ account's state as the lookup answers it, and what a search matches."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from streams.core.reducer import HubContext, held_reason
@@ -65,3 +65,29 @@ def matches(account_id: str, state: Mapping[str, Any] | None, text: str) -> bool
     account = ((state or {}).get("aggregate") or {}).get("account") or {}
     name = str(account.get("name") or "")
     return needle in name.lower()
+
+
+# What a stored hub value (faust's json codec: orjson, compact) must contain to be worth
+# decoding. Each predicate may accept too much, never too little: the decoded value decides.
+RawFilter = Callable[[bytes, bytes], bool]
+
+
+def may_be_held(key: bytes, value: bytes) -> bool:
+    """A held create is `"held": {…}` in the value; every other state has `"held": null`."""
+    return b'"held":{' in value or b'"held": {' in value
+
+
+def may_match(text: str) -> RawFilter:
+    """`matches(account_id, state, text)` can only hold for a stored entry this accepts.
+
+    An ASCII needle without characters JSON escapes appears as such in the lower-cased bytes
+    of the key or of the value. A value that is not all ASCII is always accepted: Unicode
+    lower-casing can turn a non-ASCII character into ASCII (the Kelvin sign into "k"), which
+    bytes.lower() does not. Any other needle accepts everything."""
+    needle = text.strip().lower()
+    if not needle:
+        return lambda key, value: False
+    if not needle.isascii() or not needle.isprintable() or '"' in needle or "\\" in needle:
+        return lambda key, value: True
+    raw = needle.encode()
+    return lambda key, value: raw in key.lower() or not value.isascii() or raw in value.lower()

@@ -44,7 +44,8 @@ from streams.app import (
 )
 from streams.core.reducer import held_reason
 from streams.core.state import CustomerState
-from streams.inspection import authorized, customer_view, matches
+from streams.exactly_once.committed_store import store_of
+from streams.inspection import authorized, customer_view, matches, may_match
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ async def _fan_out(request: Any, path: str) -> list[dict[str, Any]]:
 
 def _local_search(text: str) -> list[dict[str, Any]]:
     found = []
-    for account_id, state in hub_table.items():
+    for account_id, state in store_of(hub_table).scan(may_match(text)):
         if matches(account_id, state, text):
             sync = (state or {}).get("sync") or {}
             account = ((state or {}).get("aggregate") or {}).get("account") or {}

@@ -21,6 +21,7 @@ from streams.exactly_once.committed_store import (
     CommittedStore,
     CommittedTables,
     committed,
+    store_of,
 )
 
 CHANGELOG = "t-hub-changelog"
@@ -197,3 +198,29 @@ def test_a_write_outside_any_event_is_refused(tmp_path: Path) -> None:
     store = _store(_app(tmp_path))
     with pytest.raises(AssertionError):
         store._set(b"1-A", b"v1")
+
+
+def test_a_scan_decodes_only_the_entries_the_filter_accepts_pending_ones_included(
+    tmp_path: Path,
+) -> None:
+    app = _app(tmp_path)
+    store = _store(app)
+    table = app.tables["hub"]
+    with _event(0):
+        store["A-1"] = {"sync": {"held": None}}  # serialized as the table serializes them
+        store["A-2"] = {"sync": {"held": {"order_id": "O-2"}}}
+    store.committed([0])
+    with _event(1):
+        store["A-3"] = {"sync": {"held": {"order_id": "O-3"}}}  # pending: not committed yet
+    seen: list[bytes] = []
+
+    def held(key: bytes, value: bytes) -> bool:
+        seen.append(key)
+        return b'"held":{' in value
+
+    found = dict(store_of(table).scan(held))
+    assert found == {
+        "A-2": {"sync": {"held": {"order_id": "O-2"}}},
+        "A-3": {"sync": {"held": {"order_id": "O-3"}}},
+    }
+    assert len(seen) == 3  # every entry looked at as bytes, only two decoded

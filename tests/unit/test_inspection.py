@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from faust.serializers import codecs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams import metrics, page
 from streams.core.codes import CodeMaps
 from streams.core.reducer import HubContext
 from streams.dlq_summary import summarize
 from streams.errors import ConfigError
-from streams.inspection import authorized, customer_view, matches
+from streams.inspection import authorized, customer_view, matches, may_be_held, may_match
 from streams.settings import Settings
 from tests.unit.siebel_rows import complete_prospect, submit_order
 from tests.unit.world import World
@@ -124,3 +127,56 @@ def test_the_page_shows_a_customer_its_commands_and_escapes_what_siebel_holds() 
     many = [{"account_id": "1-A", "name": "Ann"}, {"account_id": "1-B", "name": "Bob"}]
     listing = page.render("o", many, None, {}, {})
     assert '<a href="/?q=1-A">1-A</a>' in listing
+
+
+# --- the raw filters of a table scan (CommittedStore.scan) ---------------------------------------
+
+
+def _stored(value: object) -> bytes:
+    """As faust's tables store keys and values (their json codec)."""
+    return bytes(codecs.dumps("json", value))
+
+
+_chars = st.characters(codec="utf-8")  # no lone surrogates: JSON cannot carry them
+_names = st.text(_chars, max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    account_id=st.text(_chars, min_size=1),
+    name=_names,
+    start=st.integers(0, 30),
+    length=st.integers(0, 10),
+    upper=st.booleans(),
+    other=_names,
+)
+def test_a_search_filter_never_drops_an_entry_the_search_matches(
+    account_id: str, name: str, start: int, length: int, upper: bool, other: str
+) -> None:
+    state = {"aggregate": {"account": {"name": name}, "contacts": {"C": {"name": other}}}}
+    key, value = _stored(account_id), _stored(state)
+    for text in (name[start : start + length], account_id, other, "K", "k"):
+        text = text.upper() if upper else text
+        if matches(account_id, state, text):
+            assert may_match(text)(key, value), (text, name, account_id)
+
+
+def test_a_search_filter_drops_what_cannot_match() -> None:
+    key = _stored("A-1")
+    value = _stored({"aggregate": {"account": {"name": "Acme Bakery"}}})
+    assert may_match("bakery")(key, value)
+    assert may_match("a-1")(key, value)
+    assert not may_match("dairy")(key, value)
+    assert not may_match("   ")(key, value)
+    # the Kelvin sign lower-cases to "k": a value that is not all ASCII is always decoded
+    kelvin = _stored({"aggregate": {"account": {"name": "\u212aelvin"}}})
+    assert matches("A-1", {"aggregate": {"account": {"name": "\u212aelvin"}}}, "kelvin")
+    assert may_match("kelvin")(key, kelvin)
+
+
+@given(held=st.one_of(st.none(), st.dictionaries(st.text(max_size=5), st.text(max_size=5))))
+def test_the_held_filter_keeps_every_held_create_and_drops_the_rest(
+    held: dict[str, str] | None,
+) -> None:
+    value = _stored({"aggregate": {}, "sync": {"held": held, "synced": False}})
+    assert may_be_held(b'"A-1"', value) is (held is not None)
