@@ -34,6 +34,9 @@ class WorkerProcess:
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
     log: Path | None = None
+    # a static member (SYNC_GROUP_INSTANCE_ID) keeps its id and web address across restarts
+    static_id: str | None = None
+    port: int = field(default_factory=free_port)
 
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         assert not self.alive()
@@ -41,8 +44,9 @@ class WorkerProcess:
         self.log = self.logs / f"{self.name}-{self.starts}.log"
         env = {
             **self.env,
-            "SYNC_WEB_PORT": str(free_port()),
+            "SYNC_WEB_PORT": str(self.port if self.static_id else free_port()),
             "SYNC_DATA_DIR": str(self.data_dir),
+            **({"SYNC_GROUP_INSTANCE_ID": self.static_id} if self.static_id else {}),
             **(extra_env or {}),
         }
         self.proc = launch_worker(env, self.log)
@@ -109,9 +113,11 @@ class Cluster:
     self_restarts: int = 0
     exit_codes: Counter[int] = field(default_factory=Counter)
 
-    def add(self) -> WorkerProcess:
+    def add(self, static: bool = False) -> WorkerProcess:
         n = len(self.workers)
         worker = WorkerProcess(f"w{n}", self.env, self.root / f"w{n}-data", self.root)
+        if static:
+            worker.static_id = f"{self.env['SYNC_APP_ID']}-w{n}"
         self.workers.append(worker)
         return worker
 

@@ -45,6 +45,7 @@ KILL_POINTS = ("commit.after_flush@5", "commit.table_drain@1", "revoke@2", "reco
 class Report:
     workers: int
     guarantee: str
+    static_members: int
     faults: Counter[str]
     self_restarts: int
     exit_codes: dict[int, int]
@@ -61,7 +62,8 @@ class Report:
     def summary(self) -> str:
         c = self.findings.counts
         lines = [
-            f"workers: {self.workers} ({self.guarantee}), {self.seconds:.0f} s",
+            f"workers: {self.workers} ({self.guarantee}; static members: "
+            f"{self.static_members}), {self.seconds:.0f} s",
             f"faults: {sum(self.faults.values())} — "
             + ", ".join(f"{k}: {v}" for k, v in sorted(self.faults.items())),
             f"kill points hit: {', '.join(self.kill_points_hit) or 'none'}; "
@@ -152,7 +154,11 @@ def run(
     kill_points: bool = True,
     gap_s: float = 15.0,
     stall_s: float = 20.0,
+    static_second: bool = False,
 ) -> Report:
+    """`static_second`: the second worker, the one restarted in turn (SIGTERM, then start),
+    is a static group member (SYNC_GROUP_INSTANCE_ID), as a deployment under a supervisor runs
+    it; the first, killed and stalled, stays a dynamic one."""
     started = time.monotonic()
     tag = uuid.uuid4().hex[:8]
     env = {
@@ -175,8 +181,8 @@ def run(
     # and load, not about how much history earlier runs left on this machine
     start = start_at_end(settings)
     cluster = Cluster(env, root)
-    for _ in range(workers):
-        cluster.add().start()
+    for n in range(workers):
+        cluster.add(static=static_second and n == 1).start()
     for worker in cluster.workers:
         assert worker.wait_ready(), f"{worker.name} died at start: {worker.log}"
     dsn = settings.siebel_dsn.get_secret_value()
@@ -239,6 +245,7 @@ def run(
     return Report(
         workers=workers,
         guarantee=guarantee,
+        static_members=sum(1 for w in cluster.workers if w.static_id),
         faults=cluster.faults,
         self_restarts=cluster.self_restarts,
         exit_codes=dict(cluster.exit_codes),
@@ -309,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--guarantee", default="exactly_once")
     parser.add_argument("--gap", type=float, default=10.0, help="seconds between faults")
     parser.add_argument("--dir", type=Path, default=ROOT / ".stack" / "soak")
+    parser.add_argument("--dynamic-only", action="store_true", help="no static member (see `run`)")
     args = parser.parse_args(argv)
     root = args.dir / time.strftime("%Y%m%d-%H%M%S")
     root.mkdir(parents=True)
@@ -319,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         guarantee=args.guarantee,
         gap_s=args.gap,
+        static_second=not args.dynamic_only,
     )
     print(report.summary())
     print(f"logs: {root}")

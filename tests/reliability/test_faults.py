@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 @pytest.mark.timeout(1200)
 def test_two_workers_under_faults_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    report = scenario.run(stack_env(), tmp_path, rounds=6, workers=2, gap_s=10.0)
+    report = scenario.run(
+        stack_env(), tmp_path, rounds=6, workers=2, gap_s=10.0, static_second=True
+    )
     print(report.summary())  # shown with -rP; the README quotes the last run
     assert sum(report.faults.values()) >= 20
     assert set(report.kill_points_hit) == {p.split("@")[0] for p in scenario.KILL_POINTS}, (
