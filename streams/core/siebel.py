@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Self, get_type_hints
@@ -117,14 +117,26 @@ class SiebelRow:
         }
 
     @classmethod
+    @functools.cache
+    def _defaults(cls) -> dict[str, Any]:
+        return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """A row as `to_json` wrote it. Stored state is read on every event (a profile's top),
+        so the frozen dataclass's `__init__`, one `object.__setattr__` per field, is skipped
+        when every field without a default is present; otherwise it runs, and says what is
+        missing as it always did."""
         kinds = cls._kinds()
-        values: dict[str, Any] = {
-            k: date.fromisoformat(v) if kinds[k] == "date" and v is not None else v
-            for k, v in data.items()
-            if k in kinds
-        }
-        return cls(**values)
+        values = dict(cls._defaults())
+        for k, v in data.items():
+            if k in kinds:
+                values[k] = date.fromisoformat(v) if v is not None and kinds[k] == "date" else v
+        if len(values) != len(kinds):
+            return cls(**values)
+        row = object.__new__(cls)
+        row.__dict__.update(values)
+        return row
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import date
 from pathlib import Path
 
@@ -114,3 +115,33 @@ def test_json_round_trip(model: str) -> None:
         row[name] = "x"
     instance = cls.from_row(row, CONFIG)
     assert cls.from_json(instance.to_json()) == instance
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_a_stored_row_reads_back_as_the_constructor_builds_it(model: str) -> None:
+    cls = MODELS[model]
+    built = cls(row_id="1-R", **{n: "x" for n in cls.REQUIRED if n != "row_id"})
+    read = cls.from_json({"row_id": "1-R", **{n: "x" for n in cls.REQUIRED if n != "row_id"}})
+    assert read == built  # fields left out take their defaults
+    assert hash(read) == hash(built)
+    with pytest.raises(FrozenInstanceError):
+        read.row_id = "2-R"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="row_id"):
+        cls.from_json({})  # a required field missing still fails as the constructor does
+
+
+def test_an_aggregate_changed_by_a_row_answers_its_views_anew() -> None:
+    from streams.core.aggregate import Aggregate
+    from streams.core.siebel import StatementProfile
+
+    first = StatementProfile(row_id="S-2", accnt_id="A", contact_id="C-2")
+    agg = Aggregate().with_owned("statement_profile", "S-2", first)
+    assert agg.rows("statement_profile") == [first]
+    assert agg.referenced_contacts() == {"C-2"}
+    again = agg.with_owned(
+        "statement_profile", "S-1", StatementProfile(row_id="S-1", accnt_id="A", contact_id="C-1")
+    )
+    assert [s.row_id for s in again.rows("statement_profile")] == ["S-1", "S-2"]
+    assert again.referenced_contacts() == {"C-1", "C-2"}
+    assert agg.rows("statement_profile") == [first]  # the earlier aggregate is unchanged
+    assert again == Aggregate.from_json(again.to_json())  # the memo is not part of its value
