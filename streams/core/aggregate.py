@@ -49,19 +49,20 @@ class Aggregate:
     # "<entity>/<row id>" → log position of the last change applied to that row, deletes
     # included, so a reprocessed older change is recognised and skipped (R9).
     positions: Mapping[str, int] = field(default_factory=dict)
-    # the views below, worked out once per instance: an aggregate is never changed in place
-    # (`replace` makes a new one, with an empty memo), and one hub event asks the same views
-    # a dozen times (a profile's top: sorting rows again and again)
-    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # `rows` per entity, sorted once per instance: an aggregate is never changed in place
+    # (`replace` makes a new one, with an empty cache), and one hub event asks for the same
+    # rows a dozen times (a profile's top: sorting them again and again)
+    _sorted: dict[str, list[Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # --- views ---------------------------------------------------------------------------------
     def rows(self, entity: str) -> list[Any]:
         """Owned rows of one entity in ROW_ID order (deterministic payloads). Read only: the
         list is shared by every caller of this aggregate."""
-        key = ("rows", entity)
-        if key not in self._memo:
-            self._memo[key] = [r for _, r in sorted(self.owned.get(entity, {}).items())]
-        rows: list[Any] = self._memo[key]
+        rows = self._sorted.get(entity)
+        if rows is None:
+            rows = self._sorted[entity] = [r for _, r in sorted(self.owned.get(entity, {}).items())]
         return rows
 
     def active_party_links(self) -> list[PartyLink]:

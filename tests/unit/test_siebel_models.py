@@ -144,4 +144,4 @@ def test_an_aggregate_changed_by_a_row_answers_its_views_anew() -> None:
     assert [s.row_id for s in again.rows("statement_profile")] == ["S-1", "S-2"]
     assert again.referenced_contacts() == {"C-1", "C-2"}
     assert agg.rows("statement_profile") == [first]  # the earlier aggregate is unchanged
-    assert again == Aggregate.from_json(again.to_json())  # the memo is not part of its value
+    assert again == Aggregate.from_json(again.to_json())  # the cache is not part of its value
