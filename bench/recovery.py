@@ -74,7 +74,8 @@ def _stamp(line: str) -> float:
 
 def timed_start(run: Run, log: Path, data: str | None = None) -> tuple[Worker, str]:
     """A worker started (on `data` if given), and how its start went: seconds to ready, of
-    them waiting to join the group, and recovering the tables (from faust's "Highwater")."""
+    them waiting to join the group, and recovering the tables (from faust's "Highwater"); how
+    many changelog records the restore read (streams/exactly_once/restore.py)."""
     started = time.time()
     worker = Worker(run, log, data=data)
     ready = worker.wait_ready(timeout_s=1800.0)
@@ -83,9 +84,10 @@ def timed_start(run: Run, log: Path, data: str | None = None) -> tuple[Worker, s
     highwater = re.search(r"^\[[^\]]+\].*Highwater for active", text, re.M)
     join_s = _stamp(joined.group(0)) - started if joined else float("nan")
     recovering = ready - _stamp(highwater.group(0)) if highwater else float("nan")
+    restored = sum(int(n) for n in re.findall(r"Restored (\d+) records of", text))
     return worker, (
         f"ready in {ready - started:.1f} s: {join_s:.1f} s joining the group, "
-        f"{recovering:.1f} s recovering"
+        f"{recovering:.1f} s recovering ({restored:,} records restored with librdkafka)"
     )
 
 

@@ -144,6 +144,21 @@ def last_record_ends(
     return found
 
 
+def read_range(
+    config: Mapping[str, Any],
+    starts: Mapping[Partition, int],
+    ends: Mapping[Partition, int],
+    *,
+    timeout_s: float,
+) -> Iterator[Any]:
+    """Every committed record of each partition from `starts` up to `ends` (and possibly a few
+    past them, which the caller filters), in each partition's order; the consumer is closed
+    when the iteration ends or is abandoned. Past `timeout_s`, IncompleteReadError. Polls in
+    short waits: a worker's start waits for the end of the read."""
+    group = f"range-{uuid.uuid4().hex[:8]}"  # never commits
+    yield from _read(config, group, starts, ends, timeout_s=timeout_s, poll=(5000, 0.02))
+
+
 def _read(
     config: Mapping[str, Any],
     group: str,
@@ -152,6 +167,7 @@ def _read(
     *,
     timeout_s: float,
     per_record: bool = False,
+    poll: tuple[int, float] = (500, 0.5),  # records and seconds per consume call
 ) -> Iterator[Any]:
     left = {tp for tp, end in ends.items() if end > starts[tp]}
     if not left:
@@ -168,7 +184,7 @@ def _read(
         consumer.assign([TopicPartition(t, p, starts[(t, p)]) for t, p in sorted(left)])
         deadline = time.monotonic() + timeout_s
         while left and time.monotonic() < deadline:
-            for msg in consumer.consume(500, 0.5):
+            for msg in consumer.consume(*poll):
                 if not msg.error():
                     if per_record:
                         deadline = time.monotonic() + timeout_s

@@ -34,6 +34,8 @@ from faust.streams import current_event
 from faust.tables.manager import TableManager
 from faust.types import TP, StoreT
 
+from streams.exactly_once.restore import BulkRecovery
+
 STORE_URL = "committed://"
 STORES.aliases["committed"] = f"{__name__}:CommittedStore"
 
@@ -71,15 +73,33 @@ class CommittedStore(faust_rocksdb.Store):
             offset = self._sent.pop(partition, None)
             if not writes and offset is None:
                 continue
-            batch = self._write_batch()
-            for key, value in (writes or {}).items():
-                if value is None:
-                    batch.delete(key)
-                else:
-                    batch.put(key, value)
-            if offset is not None:
-                batch.put(self.offset_key, str(offset).encode())
-            self._db_for_partition(partition).write(batch)
+            self._write_down(partition, (writes or {}).items(), offset)
+
+    def open_partition(self, partition: int) -> None:
+        """Open the partition's database (faust opens it on first use) before `write_restored`
+        is called from another thread."""
+        self._db_for_partition(partition)
+
+    def write_restored(
+        self, partition: int, writes: Iterable[tuple[bytes, bytes | None]], offset: int
+    ) -> None:
+        """Committed changelog records read by restore.py, up to the one at `offset`: written
+        with that offset in one batch, as faust's `apply_changelog_batch` writes them. Called
+        from the restore's thread on a partition opened by `open_partition`."""
+        self._write_down(partition, writes, offset)
+
+    def _write_down(
+        self, partition: int, writes: Iterable[tuple[bytes, bytes | None]], offset: int | None
+    ) -> None:
+        batch = self._write_batch()
+        for key, value in writes:
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        if offset is not None:
+            batch.put(self.offset_key, str(offset).encode())
+        self._db_for_partition(partition).write(batch)
 
     def pending(self) -> dict[int, int]:
         """Partition → number of writes not committed yet."""
@@ -176,9 +196,16 @@ class CommittedStore(faust_rocksdb.Store):
 
 
 class CommittedTables(TableManager):
-    """faust's TableManager; a changelog offset written by a CommittedStore goes to it.
+    """faust's TableManager; a changelog offset written by a CommittedStore goes to it, and
+    recovery reads the changelogs with librdkafka first (restore.py).
 
-    Extends `persist_offset_on_commit` (faust/tables/manager.py)."""
+    Extends `persist_offset_on_commit` and replaces `recovery` (faust/tables/manager.py)."""
+
+    @property
+    def recovery(self) -> Any:
+        if self._recovery is None:
+            self._recovery = BulkRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
+        return self._recovery
 
     def persist_offset_on_commit(self, store: StoreT, tp: TP, offset: int) -> None:
         if isinstance(store, CommittedStore):

@@ -53,6 +53,16 @@ OVERRIDDEN: dict[str, str] = {
     "faust.stores.rocksdb:Store._size": "a9defe8e57f7be31",
     "faust.stores.rocksdb:Store.revoke_partitions": "3f85447a24fc34ff",
     "faust.tables.manager:TableManager.persist_offset_on_commit": "37094efa77c98e15",
+    "faust.tables.manager:TableManager.recovery": "f0bf5de78b4c3d23",
+    # extended in restore.py
+    "faust.tables.recovery:Recovery._build_offsets": "27eec86be06cb51f",
+    "faust.tables.recovery:Recovery.on_stop": "766b9af50a72dc22",
+    # restore.py's offsets and highwaters are faust's: the last record applied, the last to
+    # apply; it seeks to the offset and skips what it has applied; a step past its timeout
+    # stops the recovery service (so the restore's budget stays below it)
+    "faust.tables.recovery:Recovery._seek_offsets": "19598ca63d94d250",
+    "faust.tables.recovery:Recovery._wait": "ec7429b70176f8c6",
+    "faust.tables.recovery:Recovery._restart_recovery": "6bd8a8558a2dffe4",
     # relied on as they are
     # recovery writes committed changelog records straight to RocksDB with their offset, in
     # the key and format committed_store.py writes it
@@ -103,6 +113,9 @@ PRIVATE: tuple[str, ...] = (
     "faust.transport.drivers.aiokafka:Producer._new_producer",
     "faust.tables.manager:TableManager.changelog_queue",
     "faust.stores.rocksdb:Store._dbs",
+    "faust.tables.manager:TableManager._recovery",
+    "faust.tables.recovery:Recovery.tp_to_table",
+    "faust.tables.recovery:Recovery.active_highwaters",
     "faust.stores.rocksdb:Store._key_index",
     "faust.stores.rocksdb:Store._db_for_partition",
     "faust.stores.rocksdb:Store.use_rocksdict",
@@ -133,6 +146,7 @@ def source_hash(ref: str) -> str:
     cls, attr = _resolve(ref)
     func = cls.__dict__[attr]
     func = getattr(func, "fun", func)  # a mode ServiceTask wraps its coroutine function
+    func = getattr(func, "fget", func)  # a property: its getter
     source = inspect.getsource(getattr(func, "__wrapped__", func))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 

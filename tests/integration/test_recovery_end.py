@@ -1,10 +1,11 @@
 """Where table recovery stops reading a changelog (streams/topic_reader.py
 `last_record_ends`): one past its last committed record, on a real broker — a partition written
 in transactions ends with a marker, and aborted records after the last committed one are never
-returned."""
+returned. And what the restore before faust's recovery reads (streams/exactly_once/restore.py)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from streams import topic_reader
+from streams.exactly_once import restore
 from tests.integration.conftest import stack_env
 from tests.integration.pipeline import app_settings
 
@@ -50,3 +52,67 @@ def test_recovery_ends_at_the_last_committed_record_not_at_the_marker() -> None:
         (topic, 2): 0,
         (topic, 3): 0,
     }
+
+
+def _produce(producer: Producer, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
+    producer.begin_transaction()
+    for key, value in records:
+        producer.produce(topic, key=key, value=value, partition=0)
+    producer.flush(10)
+
+
+def test_the_restore_writes_exactly_the_committed_records_of_each_range() -> None:
+    """restore.py's read (a changelog's committed records between faust's start and end, handed
+    on in batches each with the offset of its last record)."""
+    config = app_settings(stack_env(), "restore").kafka_client_config()
+    topic = f"it-restore-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient(config)
+    admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(15)
+    producer = Producer({**config, "transactional.id": f"{topic}-tx"})
+    producer.init_transactions(15)
+    _produce(producer, topic, [(b"a", b"1"), (b"b", b"1")])  # 0, 1
+    producer.commit_transaction(10)  # marker 2
+    _produce(producer, topic, [(b"a", b"aborted")])  # 3
+    producer.abort_transaction(10)  # marker 4
+    _produce(producer, topic, [(b"b", None), (b"c", b"1"), (b"a", b"2")])  # 5, 6, 7
+    producer.commit_transaction(10)  # marker 8
+    _produce(producer, topic, [(b"c", b"past the end")])  # 9: committed after faust's end
+    producer.commit_transaction(10)
+    batches: list[tuple[tuple[str, int], list[tuple[bytes, bytes | None]], int]] = []
+    reached = restore.read_into(
+        config,
+        {(topic, 0): (1, 8)},
+        lambda tp, writes, offset: batches.append((tp, list(writes), offset)),
+        budget_s=30,
+        stop=threading.Event(),
+    )
+    assert reached == {(topic, 0): 7}
+    state: dict[bytes, bytes | None] = {b"a": b"1"}  # offset 0, before the range
+    for tp, writes, _ in batches:
+        assert tp == (topic, 0)
+        state.update(writes)
+    assert state == {b"a": b"2", b"b": None, b"c": b"1"}
+    assert [offset for *_, offset in batches] == [7]
+
+
+def test_a_stopped_restore_hands_on_what_it_read_with_the_offset_it_reached() -> None:
+    config = app_settings(stack_env(), "restore").kafka_client_config()
+    topic = f"it-restore-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient(config)
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(15)
+    producer = Producer({**config, "transactional.id": f"{topic}-tx"})
+    producer.init_transactions(15)
+    _produce(producer, topic, [(str(i).encode(), b"v") for i in range(50)])
+    producer.commit_transaction(10)
+    stop = threading.Event()
+    stop.set()  # the worker stops (or a rebalance) as the restore begins
+    batches: list[tuple[list[tuple[bytes, bytes | None]], int]] = []
+    reached = restore.read_into(
+        config,
+        {(topic, 0): (0, 50)},
+        lambda tp, writes, offset: batches.append((list(writes), offset)),
+        budget_s=30,
+        stop=stop,
+    )
+    assert reached == {(topic, 0): 0}
+    assert batches == [([(b"0", b"v")], 0)]

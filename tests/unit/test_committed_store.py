@@ -224,3 +224,16 @@ def test_a_scan_decodes_only_the_entries_the_filter_accepts_pending_ones_include
         "A-3": {"sync": {"held": {"order_id": "O-3"}}},
     }
     assert len(seen) == 3  # every entry looked at as bytes, only two decoded
+
+
+def test_restored_records_reach_disk_with_their_offset_in_one_batch(tmp_path: Path) -> None:
+    store = _store(_app(tmp_path))
+    store.open_partition(3)
+    store.write_restored(3, [(b"a", b"1"), (b"b", b"2"), (b"a", b"3"), (b"b", None)], 41)
+    assert _on_disk(store, 3, b"a") == b"3"  # the later record of a key wins
+    assert _on_disk(store, 3, b"b") is None  # a tombstone deletes
+    assert store.persisted_offset(TP(CHANGELOG, 3)) == 41
+    _crash(store)
+    again = _store(_app(tmp_path))
+    assert _on_disk(again, 3, b"a") == b"3"
+    assert again.persisted_offset(TP(CHANGELOG, 3)) == 41

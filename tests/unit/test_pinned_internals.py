@@ -7,7 +7,14 @@ import inspect
 
 import pytest
 
-from streams.exactly_once import committed_store, consumer, pinned, transactions, transport
+from streams.exactly_once import (
+    committed_store,
+    consumer,
+    pinned,
+    restore,
+    transactions,
+    transport,
+)
 
 
 def test_every_overridden_faust_method_is_the_one_the_overrides_were_written_for() -> None:
@@ -23,6 +30,7 @@ def test_every_overridden_faust_method_is_the_one_the_overrides_were_written_for
         (transport.App, "faust.app.base:App"),
         (committed_store.CommittedStore, "faust.stores.rocksdb:Store"),
         (committed_store.CommittedTables, "faust.tables.manager:TableManager"),
+        (restore.BulkRecovery, "faust.tables.recovery:Recovery"),
     ],
 )
 def test_every_method_the_package_overrides_is_pinned(klass: type, base: str) -> None:
