@@ -29,6 +29,7 @@ OVERRIDDEN: dict[str, str] = {
     "faust.transport.consumer:ThreadDelegateConsumer.highwaters": "3a2723b22582ffb7",
     "faust.transport.consumer:ThreadDelegateConsumer._seek": "4f95c631420410a5",
     "faust.transport.consumer:ThreadDelegateConsumer.position": "a7f22b78f21d085a",
+    "faust.transport.consumer:Consumer._commit_handler": "4e5da5df073082d6",
     # replaced in transactions.py
     "faust.transport.drivers.aiokafka:Producer.begin_transaction": "970978bd2a00bb12",
     "faust.transport.drivers.aiokafka:Producer.maybe_begin_transaction": "3457d161832d684e",

@@ -72,6 +72,7 @@ class Runtime:
         self.guard = OffsetGuard()
         self.seeks: Seeks[TP] = Seeks()
         self.in_hand: set[TP] = set()  # partitions of the fetched batch being handed on
+        self.channels: list[Any] = []  # the agents' input channels (process_stream)
         self.failure: BaseException | None = None
         self.kill_point = kill_points or kill_point
 
@@ -122,6 +123,17 @@ class Runtime:
         finally:
             self.checking = False
         await self.fail(HangingTransactionError(undecided.message(problems)), "assignment")
+
+    def quiet(self) -> bool:
+        """Every event fetched so far has been handled, and some are not committed yet: none
+        is being handed on, waits in an agent's queue or is being handled. The commit timer
+        commits then rather than at the end of its interval (consumer.py)."""
+        return (
+            bool(self.gate.pending())
+            and self.gate.in_flight == 0
+            and not self.in_hand
+            and all(channel.queue.empty() for channel in self.channels)
+        )
 
     def superseded(self, event: faust.EventT) -> bool:
         """Never to be processed here: fetched under an earlier assignment (the new one seeks to
@@ -180,6 +192,8 @@ async def process_stream(
 ) -> None:
     """Run `handle` on each event of `stream` exactly once (module docstring)."""
     rt: Runtime = stream.app.eos  # type: ignore[attr-defined]
+    if stream.channel not in rt.channels:
+        rt.channels.append(stream.channel)
     async for event in stream.events():
         # the seek `admit` may ask for runs outside the gate: it needs the consumer thread,
         # which a rebalance holds while it waits for the gate

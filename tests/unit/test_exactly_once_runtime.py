@@ -17,6 +17,7 @@ from faust.types import TP
 
 from streams.errors import ConfigError, DecodeError, MappingError
 from streams.exactly_once import check_copartitioned, is_bad_input, process_stream
+from streams.exactly_once.consumer import commit_due
 from streams.exactly_once.kill_points import KillPoints, parse
 from streams.exactly_once.offset_guard import MAX_HOLES, OffsetGuard
 from streams.exactly_once.runtime import Runtime
@@ -58,6 +59,7 @@ def _event(offset: int, generation: int = 3, value: Any = None) -> Any:
 class FakeStream:
     def __init__(self, app: FakeApp, events: list[Any]) -> None:
         self.app, self._events = app, events
+        self.channel = SimpleNamespace(queue=asyncio.Queue())
 
     async def events(self) -> AsyncIterator[Any]:
         for event in self._events:
@@ -216,3 +218,60 @@ def test_the_guard_keeps_no_holes_for_partitions_no_agent_reads() -> None:
     guard.on_seek(source, 0)
     guard.on_fetched(source, range(0, 4 * MAX_HOLES, 2))
     assert guard.tracked() == MAX_HOLES  # bounded even where agents read
+
+
+def test_a_worker_is_quiet_when_every_fetched_event_is_handled_and_some_wait_for_a_commit() -> None:
+    app = FakeApp()
+    rt = app.eos
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    rt.channels.append(SimpleNamespace(queue=queue))
+    tp = TP(TOPIC, 0)
+    assert not rt.quiet()  # nothing to commit
+    rt.gate.processed(tp, 5)
+    assert rt.quiet()
+    queue.put_nowait("an event waiting for its agent")
+    assert not rt.quiet()
+    queue.get_nowait()
+    rt.in_hand.add(tp)  # a fetched batch being handed on
+    assert not rt.quiet()
+    rt.in_hand.clear()
+
+    async def handling() -> bool:
+        async with rt.gate.processing():
+            return rt.quiet()
+
+    assert asyncio.run(handling()) is False  # an event being handled
+    rt.gate.committed({tp: 6})
+    assert not rt.quiet()
+
+
+def test_the_stream_loop_makes_its_channel_count_towards_quiet() -> None:
+    app = FakeApp()
+    stream = FakeStream(app, [])
+    asyncio.run(process_stream(stream, _noop, _noop_bad))  # type: ignore[arg-type]
+    asyncio.run(process_stream(stream, _noop, _noop_bad))  # type: ignore[arg-type]
+    assert app.eos.channels == [stream.channel]
+
+
+async def _noop(event: Any) -> None:
+    return None
+
+
+async def _noop_bad(exc: Exception, event: Any) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("since", "quiet", "due"),
+    [
+        (0.01, True, False),  # too soon after the last commit, even when quiet
+        (0.03, True, True),  # quiet: no need to wait for the interval
+        (0.03, False, False),  # busy: the interval decides
+        (0.1, False, True),
+        (0.25, False, True),
+    ],
+)
+def test_a_commit_is_due_at_the_interval_or_sooner_when_the_worker_is_quiet(
+    since: float, quiet: bool, due: bool
+) -> None:
+    assert commit_due(since, 0.1, lambda: quiet) is due
