@@ -59,8 +59,8 @@ def route(event: ChangeEvent, config: SourceConfig) -> list[Routed]:
         return []
     model = MODELS[entity]
     owner = OWNER_COLUMN[entity]
-    after = model.from_row(event.after, config).to_json() if event.after is not None else None
-    before = model.from_row(event.before, config).to_json() if event.before is not None else None
+    after = model.row_json(event.after, config) if event.after is not None else None
+    before = model.row_json(event.before, config) if event.before is not None else None
     row = after if not event.is_delete else None
     current = after if after is not None else before
     assert current is not None  # parse_envelope guarantees one of them

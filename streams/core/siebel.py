@@ -85,17 +85,33 @@ class SiebelRow:
         return kinds
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], config: SourceConfig) -> Self:
-        """Read a Debezium row (keys any case) through the configured column names."""
+    def _plan(cls, config: SourceConfig) -> list[tuple[str, str, str, bool]]:
+        """(field, physical column, kind, required) per field, worked out once per config."""
+        plans: dict[int, tuple[SourceConfig, list[tuple[str, str, str, bool]]]]
+        plans = cls.__dict__.get("_plans") or {}
+        if "_plans" not in cls.__dict__:
+            cls._plans = plans  # type: ignore[attr-defined]  # per class, not inherited
+        cached = plans.get(id(config))
+        if cached is None or cached[0] is not config:
+            plan = [
+                (name, config.column(cls.ENTITY, name), kind, name in cls.REQUIRED)
+                for name, kind in cls._kinds().items()
+            ]
+            cached = plans[id(config)] = (config, plan)
+        return cached[1]
+
+    @classmethod
+    def _read(cls, row: Mapping[str, Any], config: SourceConfig) -> dict[str, Any]:
+        """Field → coerced value of a Debezium row (keys any case), through the configured
+        column names; MappingError for a required column missing or null, or a bad value."""
         lowered = {str(k).lower(): v for k, v in row.items()}
-        table = config.tables[cls.ENTITY]
-        row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
         values: dict[str, Any] = {}
-        for name, kind in cls._kinds().items():
-            column = config.column(cls.ENTITY, name)
+        for name, column, kind, required in cls._plan(config):
             raw = lowered.get(column)
             if raw is None or (isinstance(raw, str) and not raw.strip()):  # Siebel stores blanks
-                if name in cls.REQUIRED:
+                if required:
+                    table = config.tables[cls.ENTITY]
+                    row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
                     state = "missing" if column not in lowered else "null"
                     raise MappingError(
                         f"{table} row {row_id}: required column {column.upper()} is {state}"
@@ -105,8 +121,25 @@ class SiebelRow:
             try:
                 values[name] = _COERCE[kind](raw)
             except (TypeError, ValueError) as exc:
+                table = config.tables[cls.ENTITY]
+                row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
                 raise MappingError(f"{table} row {row_id}: column {column.upper()}: {exc}") from exc
-        return cls(**values)
+        return values
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], config: SourceConfig) -> Self:
+        """Read a Debezium row (keys any case) through the configured column names."""
+        return cls(**cls._read(row, config))
+
+    @classmethod
+    def row_json(cls, row: Mapping[str, Any], config: SourceConfig) -> dict[str, Any]:
+        """`from_row(row, config).to_json()` without the row model in between: routing needs
+        only the JSON form (building the frozen dataclass was a profile's top)."""
+        values = cls._read(row, config)
+        for name, value in values.items():
+            if isinstance(value, date):
+                values[name] = value.isoformat()
+        return values
 
     def to_json(self) -> dict[str, Any]:
         # the fields are scalars: no deep copy (dataclasses.asdict) needed

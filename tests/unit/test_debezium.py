@@ -163,3 +163,22 @@ def test_is_stale_only_for_a_strictly_older_change(
     )
     assert is_stale(source, last_applied) is stale
     assert is_stale(None, last_applied) is False
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ('"big": 123456789012345678901234567890', 123456789012345678901234567890),
+        ('"big": NaN', "nan"),
+        ('"big": "\\ud800"', "\ud800"),
+    ],
+)
+def test_json_the_fast_parser_refuses_is_read_as_the_standard_library_reads_it(
+    column: str, expected: object
+) -> None:
+    raw = envelope("c").decode().replace('"row_id"', column + ', "row_id"', 1).encode()
+    change = parse_envelope(KEY, raw)
+    assert not isinstance(change, Tombstone)
+    assert change.after is not None
+    got = change.after["big"]
+    assert (str(got) if expected == "nan" else got) == expected
