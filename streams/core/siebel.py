@@ -64,6 +64,9 @@ def _to_str(value: Any) -> str:
 
 _COERCE = {"str": _to_str, "int": _to_int, "bool": _to_flag, "date": _to_date}
 
+# (row model, id of a SourceConfig) → (that config, its column plan): SiebelRow._plan
+_PLANS: dict[tuple[type, int], tuple[SourceConfig, list[tuple[str, str, str, bool]]]] = {}
+
 
 @dataclass(frozen=True)
 class SiebelRow:
@@ -87,17 +90,13 @@ class SiebelRow:
     @classmethod
     def _plan(cls, config: SourceConfig) -> list[tuple[str, str, str, bool]]:
         """(field, physical column, kind, required) per field, worked out once per config."""
-        plans: dict[int, tuple[SourceConfig, list[tuple[str, str, str, bool]]]]
-        plans = cls.__dict__.get("_plans") or {}
-        if "_plans" not in cls.__dict__:
-            cls._plans = plans  # type: ignore[attr-defined]  # per class, not inherited
-        cached = plans.get(id(config))
-        if cached is None or cached[0] is not config:
+        cached = _PLANS.get((cls, id(config)))
+        if cached is None or cached[0] is not config:  # an id may be reused after a config dies
             plan = [
                 (name, config.column(cls.ENTITY, name), kind, name in cls.REQUIRED)
                 for name, kind in cls._kinds().items()
             ]
-            cached = plans[id(config)] = (config, plan)
+            cached = _PLANS[(cls, id(config))] = (config, plan)
         return cached[1]
 
     @classmethod
@@ -105,25 +104,24 @@ class SiebelRow:
         """Field → coerced value of a Debezium row (keys any case), through the configured
         column names; MappingError for a required column missing or null, or a bad value."""
         lowered = {str(k).lower(): v for k, v in row.items()}
+
+        def where() -> str:  # only for an error: the hot path never builds it
+            row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
+            return f"{config.tables[cls.ENTITY]} row {row_id}"
+
         values: dict[str, Any] = {}
         for name, column, kind, required in cls._plan(config):
             raw = lowered.get(column)
             if raw is None or (isinstance(raw, str) and not raw.strip()):  # Siebel stores blanks
                 if required:
-                    table = config.tables[cls.ENTITY]
-                    row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
                     state = "missing" if column not in lowered else "null"
-                    raise MappingError(
-                        f"{table} row {row_id}: required column {column.upper()} is {state}"
-                    )
+                    raise MappingError(f"{where()}: required column {column.upper()} is {state}")
                 values[name] = False if kind == "bool" else None
                 continue
             try:
                 values[name] = _COERCE[kind](raw)
             except (TypeError, ValueError) as exc:
-                table = config.tables[cls.ENTITY]
-                row_id = lowered.get(config.column(cls.ENTITY, "row_id"), "?")
-                raise MappingError(f"{table} row {row_id}: column {column.upper()}: {exc}") from exc
+                raise MappingError(f"{where()}: column {column.upper()}: {exc}") from exc
         return values
 
     @classmethod
