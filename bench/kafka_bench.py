@@ -157,7 +157,8 @@ def plain_loop(run: Run, expected_events: int, timeout_s: float = 600.0) -> tupl
 
 class Commands:
     """Follows a commands topic with read_committed: how many, the last arrival, and the
-    commit-to-command latency of each (arrival minus the command's Siebel commit time)."""
+    commit-to-command latency of each (arrival minus the command's Siebel commit time), as
+    (commit time, latency) in seconds."""
 
     def __init__(self, run: Run, topic: str) -> None:
         self.consumer = Consumer(
@@ -173,7 +174,7 @@ class Commands:
         registry = SchemaRegistryClient(run.settings.schema_registry_config())
         self.decode = CommandDeserializer(registry)
         self.count, self.last = 0, 0.0
-        self.latencies: list[float] = []
+        self.latencies: list[tuple[float, float]] = []
 
     def poll(self, seconds: float, latency: bool = False) -> None:
         deadline = time.monotonic() + seconds
@@ -194,7 +195,8 @@ class Commands:
                     command = self.decode(msg.value() or b"")
                     committed = (command.get("source") or {}).get("commit_time")
                     if committed is not None:
-                        self.latencies.append(self.last - committed.timestamp())
+                        stamp = committed.timestamp()
+                        self.latencies.append((stamp, self.last - stamp))
 
     def close(self) -> None:
         self.consumer.close()

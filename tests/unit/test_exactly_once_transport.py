@@ -228,6 +228,43 @@ def test_a_failed_commit_raises_instead_of_being_logged_and_forgotten(
         asyncio.run(producer.commit_transactions({"app-0-1": {HUB: 42}}, "app"))
 
 
+class SlowCommit(FakeKafkaProducer):
+    """Its commit takes a while, as an EndTxn round trip does; `log` orders every producer's
+    starts and ends."""
+
+    def __init__(self, name: str, log: list[str], fail: BaseException | None = None) -> None:
+        super().__init__(fail)
+        self.name, self.log = name, log
+
+    async def commit_transaction(self) -> None:
+        self.log.append(f"start {self.name}")
+        await asyncio.sleep(0.01)
+        self.log.append(f"end {self.name}")
+        await super().commit_transaction()
+
+
+def test_the_producers_commit_at_the_same_time_not_one_after_another() -> None:
+    log: list[str] = []
+    producers = {f"app-0-{p}": SlowCommit(str(p), log) for p in range(3)}
+    producer = _producer(**producers)
+    offsets = {tid: {HUB: 7} for tid in producers}
+    asyncio.run(producer.commit_transactions(offsets, "app"))
+    assert log[:3] == ["start 0", "start 1", "start 2"]  # the agents wait for one EndTxn
+    assert all(p.calls == ["flush", "offsets [7]", "commit", "begin"] for p in producers.values())
+
+
+def test_a_failed_commit_is_raised_after_the_others_have_ended() -> None:
+    log: list[str] = []
+    fenced = SlowCommit("1", log, fail=ProducerFenced())
+    others = [SlowCommit("0", log), SlowCommit("2", log)]
+    producer = _producer(**{"app-0-0": others[0], "app-0-1": fenced, "app-0-2": others[1]})
+    offsets = {tid: {HUB: 7} for tid in ("app-0-0", "app-0-1", "app-0-2")}
+    with pytest.raises(TransactionError, match="app-0-1"):
+        asyncio.run(producer.commit_transactions(offsets, "app"))
+    # none is left half-way: each other transaction is committed and the next one begun
+    assert all(p.calls[-2:] == ["commit", "begin"] for p in others)
+
+
 def test_a_commit_for_a_partition_without_a_producer_is_an_error() -> None:
     with pytest.raises(TransactionError, match="no producer"):
         asyncio.run(_producer().commit_transactions({"app-0-3": {HUB: 1}}, "app"))
