@@ -194,6 +194,11 @@ async def refetch_stalled() -> None:
     await app.eos.refetch_stalled()
 
 
+@app.timer(interval=5.0)  # a worker whose membership died would hang unseen (membership.py)
+async def watch_membership() -> None:
+    await app.eos.check_membership()
+
+
 @app.agent(source_topic)
 async def normalise(stream: faust.StreamT) -> None:
     await _each(stream, _normalise)

@@ -45,6 +45,7 @@ from streams.app import (
 from streams.core.reducer import held_reason
 from streams.core.state import CustomerState
 from streams.exactly_once.committed_store import store_of
+from streams.exactly_once.membership import coordination_failure
 from streams.inspection import authorized, customer_view, matches, may_match
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ async def readiness() -> list[str]:
     waiting = []
     if app.rebalancing:
         waiting.append("a rebalance is under way")
+    if coordination_failure(app.consumer) is not None:
+        waiting.append("the consumer's group membership has failed (the worker is stopping)")
     if app.eos.checking:
         waiting.append("the partitions taken over are checked for hanging transactions")
     recovery: Any = app.tables.recovery  # type: ignore[attr-defined]

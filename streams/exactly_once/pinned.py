@@ -131,6 +131,10 @@ PRIVATE: tuple[str, ...] = (
     "aiokafka.producer.producer:AIOKafkaProducer.send_offsets_to_transaction",
     "aiokafka.producer.transaction_manager:TransactionManager.is_in_transaction",
     "aiokafka.producer.transaction_manager:TransactionManager.is_empty_transaction",
+    # membership.py: the task that runs the group membership, and where it is kept
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._consumer",
+    "aiokafka.consumer.consumer:AIOKafkaConsumer._coordinator",
+    "aiokafka.consumer.group_coordinator:GroupCoordinator._coordination_task",
 )
 
 

@@ -28,6 +28,7 @@ from streams.errors import InputError
 from streams.exactly_once import undecided
 from streams.exactly_once.gate import CommitGate
 from streams.exactly_once.kill_points import KillPoints, kill_point
+from streams.exactly_once.membership import coordination_failure
 from streams.exactly_once.offset_guard import OffsetGuard, Verdict
 from streams.exactly_once.seeks import Seeks
 from streams.exactly_once.undecided import HangingTransactionError
@@ -180,6 +181,12 @@ class Runtime:
             if tp in assignment:
                 log.warning("%s: no progress past offset %d; fetching again", tp, offset)
                 await self._seek(tp, offset)
+
+    async def check_membership(self) -> None:
+        """Stop the worker if its group membership has died (membership.py); run on a timer."""
+        failure = coordination_failure(self.app.consumer)
+        if failure is not None:
+            await self.fail(failure, "group membership")
 
     async def _seek(self, tp: TP, offset: int) -> None:
         # seek_wait runs on the consumer's own thread and event loop (faust's `seek` would call
