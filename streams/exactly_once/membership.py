@@ -11,7 +11,8 @@ Any other error in that task would do the same.
 `coordination_failure` finds such an error. Checked on a timer (streams/app.py), the worker then
 stops as for any infrastructure failure (`Runtime.fail`), and its supervisor starts it again.
 Reads faust's `Consumer._thread`, `AIOKafkaConsumerThread._consumer` and aiokafka's
-`AIOKafkaConsumer._coordinator` and `GroupCoordinator._coordination_task` (pinned.py).
+`AIOKafkaConsumer._coordinator`, `GroupCoordinator._coordination_task` and `._closing`
+(pinned.py).
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ class MembershipError(SyncError):
 
 def coordination_failure(consumer: Any) -> MembershipError | None:
     """The error aiokafka's group coordination ended with, or None while it runs (and before
-    it has started, and after a clean stop). The task belongs to the consumer thread's event
-    loop; only its state is read here, which is safe from another thread."""
+    it has started, and once the consumer is stopping). The task belongs to the consumer
+    thread's event loop; only its state is read here, which is safe from another thread."""
     kafka = getattr(getattr(consumer, "_thread", None), "_consumer", None)
-    task = getattr(getattr(kafka, "_coordinator", None), "_coordination_task", None)
+    coordinator = getattr(kafka, "_coordinator", None)
+    closing = getattr(coordinator, "_closing", None)
+    if closing is not None and closing.done():
+        return None  # the consumer is stopping: how the task ends is the stop's to report
+    task = getattr(coordinator, "_coordination_task", None)
     if task is None or not task.done() or task.cancelled():
         return None
     exc = task.exception()

@@ -135,6 +135,7 @@ PRIVATE: tuple[str, ...] = (
     "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._consumer",
     "aiokafka.consumer.consumer:AIOKafkaConsumer._coordinator",
     "aiokafka.consumer.group_coordinator:GroupCoordinator._coordination_task",
+    "aiokafka.consumer.group_coordinator:GroupCoordinator._closing",
 )
 
 

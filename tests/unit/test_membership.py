@@ -13,9 +13,10 @@ from streams.exactly_once.membership import MembershipError, coordination_failur
 from streams.exactly_once.runtime import Runtime
 
 
-def _consumer(task: Any) -> Any:
+def _consumer(task: Any, closing: bool = False) -> Any:
     """faust's consumer as membership.py reads it: its thread's aiokafka consumer's coordinator."""
-    coordinator = SimpleNamespace(_coordination_task=task)
+    closed = SimpleNamespace(done=lambda: closing)
+    coordinator = SimpleNamespace(_coordination_task=task, _closing=closed)
     return SimpleNamespace(
         _thread=SimpleNamespace(_consumer=SimpleNamespace(_coordinator=coordinator))
     )
@@ -62,6 +63,11 @@ def test_a_running_stopped_or_absent_coordination_is_not() -> None:
     assert coordination_failure(_consumer(asyncio.run(cancelled()))) is None  # a clean stop
     assert coordination_failure(_consumer(asyncio.run(_ended(_returns)))) is None
     assert coordination_failure(SimpleNamespace(_thread=None)) is None  # not started yet
+
+
+def test_an_error_while_the_consumer_stops_is_the_stops_to_report() -> None:
+    task = asyncio.run(_ended(_raises))
+    assert coordination_failure(_consumer(task, closing=True)) is None
 
 
 def test_the_runtime_stops_the_worker_on_a_membership_failure() -> None:
