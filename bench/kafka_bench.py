@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,29 @@ class Commands:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def _figures(latencies: list[float]) -> str:
+    if not latencies:
+        return "no command"
+    p50, p99 = statistics.median(latencies), _pct(latencies, 0.99)
+    return f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
+
+
+def latency_report(stamped: list[tuple[float, float]], began: float, warm_up_s: float) -> str:
+    """p50/p99 of the commands whose change was committed after the warm-up (a worker that has
+    just started is slower for a second or two), then of all of them."""
+    steady = [lat for stamp, lat in stamped if stamp >= began + warm_up_s]
+    every = [lat for _, lat in stamped]
+    return (
+        f"{_figures(steady)} ({len(steady)} commands after a {warm_up_s:.0f} s warm-up; "
+        f"with it: {_figures(every)})"
+    )
 
 
 def lag(run: Run) -> int:

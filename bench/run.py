@@ -12,7 +12,6 @@ Needs the local stack (`make stack-up`; `make bench` starts it).
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import threading
 import time
@@ -27,11 +26,6 @@ from bench.generate import EVENTS_PER_CUSTOMER, events
 # group coordinator for each producer are part of it): printed on their own, not mixed into the
 # steady state a deployment runs in.
 WARM_UP_S = 5.0
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def latency(
@@ -57,13 +51,6 @@ def latency(
     finally:
         worker.stop()
         out.close()
-
-
-def _figures(latencies: list[float]) -> str:
-    if not latencies:
-        return "no command"
-    p50, p99 = statistics.median(latencies), _pct(latencies, 0.99)
-    return f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,12 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     customers = max(10, int(rate * fed_s / EVENTS_PER_CUSTOMER))
     stamped, began, fed_for = latency(rate, customers, logs)
     if stamped:
-        steady = [lat for stamp, lat in stamped if stamp >= began + args.warm_up_seconds]
-        every = [lat for _, lat in stamped]
         print(
             f"(a) latency at {rate:,.0f} events/s for {fed_for:.0f} s: commit to command "
-            f"{_figures(steady)} ({len(steady)} commands after a {args.warm_up_seconds:.0f} s "
-            f"warm-up; with it: {_figures(every)})"
+            + kafka_bench.latency_report(stamped, began, args.warm_up_seconds)
         )
     else:
         print(f"(a) latency at {rate:,.0f} events/s: no command arrived")

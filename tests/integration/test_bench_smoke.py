@@ -55,7 +55,8 @@ def test_the_recovery_benchmark_times_an_empty_store_and_a_start_after_a_crash(
 def test_the_end_to_end_benchmark_goes_through_postgresql_and_debezium(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert end_to_end.main(["--customers", "100"]) == 0
+    argv = ["--customers", "100", "--latency-seconds", "8", "--warm-up-seconds", "2"]
+    assert end_to_end.main(argv) == 0
     text = capsys.readouterr().out
     figure = r"end to end \(PostgreSQL → Debezium → Faust worker, exactly-once\): (\d+) row "
     figure += r"changes in [\d.]+ s = [\d,]+ events/s \((\d+) commands\)"
@@ -64,3 +65,8 @@ def test_the_end_to_end_benchmark_goes_through_postgresql_and_debezium(
     # every change was written, and at least the 34 ordered customers were created
     assert int(found[1]) >= 900, text
     assert int(found[2]) >= 34, text
+    latency = r"end to end latency at 20 changes/s for \d+ s: Siebel commit to command "
+    latency += r"p50 [\d,]+ ms, p99 [\d,]+ ms \((\d+) commands after a 2 s warm-up"
+    found = re.search(latency, text)
+    assert found, text
+    assert int(found[1]) > 0, text
