@@ -10,6 +10,7 @@ Replaced faust methods (faust/transport/consumer.py, faust/transport/drivers/aio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Set
@@ -20,14 +21,22 @@ from faust.types import TP
 from mode import Service
 
 from streams import topic_reader
+from streams.errors import SyncError
 from streams.exactly_once import fetch_loop
 from streams.exactly_once.transactions import EventTransactions, runtime
 
 log = logging.getLogger(__name__)
 
+# how often a commit waiting for the buffered table writes checks that faust's task still sends
+DRAIN_CHECK_S = 1.0
+
 # under exactly-once, how soon after the last commit a worker with nothing left to handle
 # commits again (`_commit_handler`)
 QUIET_COMMIT_GAP_S = 0.02
+
+
+class TableWritesError(SyncError):
+    """Buffered table writes that no task will send: the commit that needs them cannot be."""
 
 
 def commit_due(since_s: float, interval_s: float, quiet: Callable[[], bool]) -> bool:
@@ -71,24 +80,51 @@ class GatedConsumer(aiokafka_driver.Consumer):
             # at-least-once: faust flushes the producer but gives up on its table-write buffer
             # after 0.1 s; an offset committed before its event's changelog record is sent
             # leaves another worker that takes the partition over with older state
-            await self._drain_table_writes()
+            if not await self._drained(rt):
+                return False
             return bool(await super().force_commit(topics, start_new_transaction))
         async with rt.gate.committing():
-            await self._drain_table_writes()
+            if not await self._drained(rt):
+                return False
             return bool(await super().force_commit(topics, start_new_transaction))
 
+    async def _drained(self, rt: Any) -> bool:
+        try:
+            await self._drain_table_writes()
+        except TableWritesError as exc:
+            await rt.fail(exc, "commit")
+            return False
+        return True
+
     async def _drain_table_writes(self) -> None:
-        """Table writes are buffered (send_soon) and sent by a background task; they must be
-        in the transaction that commits the offsets of the events that made them, and none may
-        reach a producer while it commits (aiokafka refuses sends then). faust's own
-        buffer.flush() gives up after 0.1 s, so drain here, then wait for the task's send."""
+        """Table writes are buffered (send_soon) and sent by faust's buffer task, one after
+        another; they must all be in the transaction that commits the offsets of the events
+        that made them, and none may reach a producer while it commits (aiokafka refuses sends
+        then). So a commit waits until that task has sent them (faust's own buffer.flush()
+        gives up after 0.1 s).
+
+        It never sends one itself while the task runs. Each send yields to the event loop
+        before it reaches the producer (faust's Topic.publish_message asks
+        App.maybe_start_producer, whose mode `stampede` sleeps), so two senders reorder a key's
+        writes. The task's older value then landed in the changelog after the commit's newer
+        one (0.5 % of the table writes of a catch-up), and a table rebuilt from its changelog
+        (another worker taking the partition over, an empty store) held the older state. Only
+        a buffer whose task has stopped is drained here, after its last send."""
         rt = runtime(self.app)
         buffer: Any = self.app.producer.buffer  # faust's ProducerBuffer; its internals
         while True:
             while buffer.size:
                 rt.kill_point("commit.table_drain")
-                await buffer._send_pending(buffer.pending.get_nowait())
-                buffer.message_sent.set()
+                if buffer.crashed:
+                    raise TableWritesError(f"{buffer.size} table writes left by a crashed buffer")
+                if buffer.should_stop:  # the worker is stopping: its task sends no more
+                    await rt.gate.background_idle()
+                    await buffer._send_pending(buffer.pending.get_nowait())
+                    buffer.message_sent.set()
+                    continue
+                buffer.message_sent.clear()  # set by the task after each send
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(buffer.message_sent.wait(), DRAIN_CHECK_S)
             await rt.gate.background_idle()
             if not buffer.size:
                 return
@@ -105,9 +141,9 @@ class GatedConsumer(aiokafka_driver.Consumer):
         if rt.failure is None:
             async with rt.gate.committing():
                 if self.in_transaction:
-                    await self._drain_table_writes()
                     transactions: EventTransactions = self.transactions  # type: ignore[assignment]
                     try:
+                        await self._drain_table_writes()
                         await transactions.end_all(rt.gate.pending())
                         # each assigned partition's producer starts anew (InitProducerId): one
                         # fenced while this worker stalled is not used again
