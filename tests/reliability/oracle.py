@@ -6,7 +6,11 @@
   its input and output index in a header (streams/app.py `_Origin`); no origin appears twice,
   and each source record has exactly as many outputs as the pure router gives it;
 - dead letters: none of the kinds that mean "processing failed";
-- no transaction left open: the last stable offset equals the high watermark everywhere.
+- no transaction left open: the last stable offset equals the high watermark everywhere;
+- the tables' committed state agrees with what was committed with it: the hub's with the
+  commands, the history's with each account's last commands, and the orders' and refs' is, key by
+  key, the fold of their agent's pure reducer over the inputs the group committed past — which
+  also gives how many hub records each of those inputs must have caused.
 
 The workload's own accounts are checked against PostgreSQL by the scenario (scenario.py).
 """
@@ -20,14 +24,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from faust.utils import json as faust_json
 
 from streams import topic_reader
-from streams.app import ORIGIN_HEADER
+from streams.app import HISTORY_SIZE, ORIGIN_HEADER
+from streams.core import wire
 from streams.core.debezium import Tombstone, parse_envelope
+from streams.core.orders import OrderState, apply_order_row
+from streams.core.references import ReferenceState, apply_row, apply_subscription
 from streams.core.routing import route
 from streams.core.source_config import SourceConfig
 from streams.errors import InputError
@@ -101,7 +110,7 @@ def check(
     an input may be processed again; nothing may be missing either way."""
     found = Findings()
     _check_commands(settings, found, exactly_once)
-    _check_origins(settings, source, found, exactly_once, start)
+    caused = _check_origins(settings, source, found, exactly_once, start)
     _check_dead_letters(settings, found)
     internal = [*internal_topic_names(settings).values(), *changelog_topic_names(settings)]
     deadline = time.monotonic() + 30
@@ -112,6 +121,9 @@ def check(
     for (topic, partition), lag in still_open.items():
         found.problem(f"transaction left open on {topic}[{partition}] ({lag} offsets)")
     _check_hub_state(settings, found)
+    _check_history(settings, found)
+    if exactly_once:  # at-least-once may apply an input twice (R9 makes that harmless)
+        _check_folded_states(settings, found, caused)
     return found
 
 
@@ -203,9 +215,11 @@ def _check_origins(
     found: Findings,
     exactly_once: bool,
     start: Offsets | None,
-) -> None:
+) -> Counter[str]:
+    """Returns how many distinct outputs each input record caused, by `topic:partition:offset`
+    (dead letters apart)."""
     outputs: Counter[str] = Counter()
-    per_source: Counter[str] = Counter()
+    per_input: Counter[str] = Counter()
     sources = set(source_topic_names(settings, source))
     written = [*internal_topic_names(settings).values(), settings.commands_topic]
     written.append(settings.dlq_topic)
@@ -219,8 +233,8 @@ def _check_origins(
             continue
         outputs[origin] += 1
         topic, partition, offset, index = origin.rsplit(":", 3)
-        if topic in sources and index != "dlq" and outputs[origin] == 1:
-            per_source[f"{topic}:{partition}:{offset}"] += 1
+        if index != "dlq" and outputs[origin] == 1:
+            per_input[f"{topic}:{partition}:{offset}"] += 1
     found.counts["internal records"] = sum(outputs.values())
     for origin, n in outputs.items():
         if n > 1 and exactly_once:
@@ -229,9 +243,10 @@ def _check_origins(
         expected = _routed(msg, source)
         coordinates = f"{msg.topic()}:{msg.partition()}:{msg.offset()}"
         found.counts["source records"] += 1
-        got = per_source[coordinates]
+        got = per_input[coordinates]
         if got != expected if exactly_once else got < expected:
-            found.problem(f"{coordinates}: {per_source[coordinates]} outputs, expected {expected}")
+            found.problem(f"{coordinates}: {got} outputs, expected {expected}")
+    return per_input
 
 
 def _routed(msg: Any, source: SourceConfig) -> int:
@@ -249,3 +264,113 @@ def _check_dead_letters(settings: Settings, found: Findings) -> None:
         found.counts[f"dead letter {reason}"] += 1
         if reason in FAILED_REASONS:
             found.problem(f"dead letter {reason}: {str(record.get('message', ''))[:200]}")
+
+
+def _last_values(settings: Settings, table: str) -> dict[str, Any]:
+    """A table's committed state: each key's last value in its changelog (None: deleted)."""
+    last: dict[str, Any] = {}
+    for msg in read_all(settings, [f"{settings.app_id}-{table}-changelog"]):
+        last[json.loads(msg.key())] = json.loads(msg.value()) if msg.value() is not None else None
+    return last
+
+
+def _changelog(settings: Settings, table: str) -> dict[str, list[Any]]:
+    """Every committed value of each key of a table's changelog, in order."""
+    values: defaultdict[str, list[Any]] = defaultdict(list)
+    for msg in read_all(settings, [f"{settings.app_id}-{table}-changelog"]):
+        values[json.loads(msg.key())].append(json.loads(msg.value()) if msg.value() else None)
+    return values
+
+
+def _check_history(settings: Settings, found: Findings) -> None:
+    """Each account's lookup history is its last commands, newest first (streams/app.py)."""
+    history = _last_values(settings, "history")
+    for account in sorted(set(history) | set(found.commands)):
+        got = [c["command_id"] for c in history.get(account) or []]
+        sent = [c["command_id"] for c in reversed(found.commands.get(account, []))]
+        if got != sent[:HISTORY_SIZE]:
+            found.problem(f"{account}: history {got[:3]}…, last commands {sent[:3]}…")
+            found.counts["history/commands disagree"] += 1
+
+
+def _group_offsets(settings: Settings, topics: list[str]) -> Offsets:
+    admin = AdminClient(settings.kafka_client_config())
+    parts = [TopicPartition(t, p) for t, p in topic_reader.partitions_of(admin, topics)]
+    request = ConsumerGroupTopicPartitions(settings.app_id, parts)
+    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
+    return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in result.topic_partitions}
+
+
+def _check_folded_states(settings: Settings, found: Findings, caused: Counter[str]) -> None:
+    """The orders and refs agents are pure folds (streams/core/orders.py, references.py), and
+    write their key's state once per input. Under exactly-once, each key's changelog is
+    therefore the fold of the inputs the group committed past: one state per input, in input
+    order. Each of those inputs caused exactly the hub records the fold gives. This catches a
+    state write that was lost, doubled, committed without its offsets (or the other way round),
+    or written out of order; a table rebuilt from such a changelog holds some other state than
+    the worker that wrote it had."""
+    topics = internal_topic_names(settings)
+    inputs = [topics["orders"], topics["refs"]]
+    for _ in range(10):  # a live worker may commit in between: read until the offsets hold still
+        offsets = _group_offsets(settings, inputs)
+        states = {name: _changelog(settings, name) for name in ("orders", "refs")}
+        if _group_offsets(settings, inputs) == offsets:
+            break
+        time.sleep(1)
+    else:
+        found.problem("the group's offsets on the orders and refs topics kept moving")
+        return
+    folded: dict[str, dict[str, Any]] = {"orders": {}, "refs": {}}
+    written: dict[str, defaultdict[str, list[Any]]] = {n: defaultdict(list) for n in folded}
+    for msg in read_all(settings, inputs):
+        if msg.offset() >= offsets.get((msg.topic(), msg.partition()), 0):
+            continue  # not processed yet (or processed in a transaction not committed yet)
+        name = "orders" if msg.topic() == topics["orders"] else "refs"
+        try:
+            key, outputs = _fold(settings, folded[name], name, msg)
+        except InputError:
+            continue  # dead-lettered by the agent, no state written
+        written[name][key].append(folded[name][key])
+        found.counts[f"{name} inputs folded"] += 1
+        coordinates = f"{msg.topic()}:{msg.partition()}:{msg.offset()}"
+        if caused[coordinates] != outputs:
+            found.problem(f"{coordinates} ({key}): {caused[coordinates]} outputs, folded {outputs}")
+    for name, expected in written.items():
+        stored = states[name]
+        for key in sorted(set(expected) | set(stored)):
+            got, want = stored.get(key, []), expected.get(key, [])
+            # compaction may have removed a key's older records: what is left is the last ones
+            if not got or got != want[len(want) - len(got) :]:
+                found.problem(
+                    f"{name} table, {key}: changelog is not the fold of its inputs"
+                    f" ({len(got)} written, {len(want)} inputs)"
+                )
+                found.counts[f"{name} states disagree"] += 1
+
+
+def _fold(
+    settings: Settings, states: dict[str, dict[str, Any]], name: str, msg: Any
+) -> tuple[str, int]:
+    """Applies one input as its agent does; returns its key and how many records it sends."""
+    key = bytes(msg.key()).decode()
+    if name == "orders":
+        row = wire.decode_order(msg.value())
+        order = OrderState.from_json(states.get(key) or {})
+        order, requests = apply_order_row(
+            order, row.entity, row.row_id, row.row, row.source, settings.trigger_statuses
+        )
+        states[key] = _as_stored(order.to_json())
+        return key, len(requests)
+    ref = wire.decode_ref(key, msg.value())
+    state = ReferenceState.from_json(states.get(key) or {})
+    if isinstance(ref, wire.RefRow):
+        state, answers = apply_row(state, ref.entity, ref.row_id, ref.row, ref.source)
+    else:
+        state, answers = apply_subscription(state, ref)
+    states[key] = _as_stored(state.to_json())
+    return key, len(answers)
+
+
+def _as_stored(value: dict[str, Any]) -> Any:
+    """As the table's codec (faust's json) writes it and the check reads it back."""
+    return json.loads(faust_json.dumps(value))
