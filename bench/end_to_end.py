@@ -33,7 +33,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from bench.generate import EVENTS_PER_CUSTOMER, Event, events
-from bench.kafka_bench import Commands, Run, Worker, lag, latency_report
+from bench.kafka_bench import Commands, Run, Worker, feed_and_collect, lag, latency_report
 from bench.run import WARM_UP_S
 from streams import topic_reader
 from streams.core.source_config import SourceConfig
@@ -92,14 +92,17 @@ def free_prefix(dsn: str) -> str:
     raise RuntimeError("every account id prefix is taken: start the stack on fresh data")
 
 
-def measure(customers: int, logs: Path, timeout_s: float = 1800.0) -> tuple[int, float, int]:
-    """Rows written, seconds from the first to the last command, commands."""
-    tag = uuid.uuid4().hex[:8]
-    run = Run.new(tag, debezium=True)
+def _fresh_app(log: Path) -> tuple[Run, Commands, Worker]:
+    """A new app on Debezium's topics from their current end, its worker and its commands."""
+    run = Run.new(uuid.uuid4().hex[:8], debezium=True)
     run.prepare(source_topics=False)
     start_at_end(run)
-    out = Commands(run, run.settings.commands_topic)
-    worker = Worker(run, logs / "end-to-end-worker.log")
+    return run, Commands(run, run.settings.commands_topic), Worker(run, log)
+
+
+def measure(customers: int, logs: Path, timeout_s: float = 1800.0) -> tuple[int, float, int]:
+    """Rows written, seconds from the first to the last command, commands."""
+    run, out, worker = _fresh_app(logs / "end-to-end-worker.log")
     written = 0
 
     def write() -> None:
@@ -134,25 +137,13 @@ def latency(
     """A fresh app and worker; changes written at `rate` for about `seconds` once it is ready:
     (Siebel commit time, latency) of each command, when the writing began (epoch seconds, as
     the commit times are) and how long it took."""
-    tag = uuid.uuid4().hex[:8]
-    run = Run.new(tag, debezium=True)
-    run.prepare(source_topics=False)
-    start_at_end(run)
-    out = Commands(run, run.settings.commands_topic)
-    worker = Worker(run, logs / "end-to-end-latency-worker.log")
+    run, out, worker = _fresh_app(logs / "end-to-end-latency-worker.log")
     customers = max(10, int(rate * seconds / EVENTS_PER_CUSTOMER))
     dsn = run.settings.siebel_dsn.get_secret_value()
     changes = events(customers, seed=17, prefix=free_prefix(dsn))
     try:
         worker.wait_ready()
-        writer = threading.Thread(target=write_rows, args=(dsn, changes, rate))
-        began, started = time.time(), time.monotonic()
-        writer.start()
-        while writer.is_alive():
-            out.poll(1.0, latency=True)
-        wrote_for = time.monotonic() - started
-        out.poll(10.0, latency=True)  # the last commands
-        return out.latencies, began, wrote_for
+        return feed_and_collect(out, lambda: write_rows(dsn, changes, rate))
     finally:
         worker.stop()
         out.close()

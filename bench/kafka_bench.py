@@ -25,8 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +202,22 @@ class Commands:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def feed_and_collect(
+    out: Commands, feed: Callable[[], object]
+) -> tuple[list[tuple[float, float]], float, float]:
+    """`feed` run in a thread while `out` collects the commands' latencies, and 10 s more for
+    the last commands: (Siebel commit time, latency) of each, when the feed began (epoch
+    seconds, as the commit times are) and how long it took."""
+    feeding = threading.Thread(target=feed)
+    began, started = time.time(), time.monotonic()
+    feeding.start()
+    while feeding.is_alive():
+        out.poll(1.0, latency=True)
+    fed_for = time.monotonic() - started
+    out.poll(10.0, latency=True)
+    return out.latencies, began, fed_for
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -40,14 +38,9 @@ def latency(
     worker = kafka_bench.Worker(run, logs / "latency-worker.log")
     try:
         worker.wait_ready()
-        feeding = threading.Thread(target=run.produce, args=(events(customers, seed=11), rate))
-        began, started = time.time(), time.monotonic()
-        feeding.start()
-        while feeding.is_alive():
-            out.poll(1.0, latency=True)
-        fed_for = time.monotonic() - started
-        out.poll(10.0, latency=True)  # the last commands
-        return out.latencies, began, fed_for
+        return kafka_bench.feed_and_collect(
+            out, lambda: run.produce(events(customers, seed=11), rate)
+        )
     finally:
         worker.stop()
         out.close()
