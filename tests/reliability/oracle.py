@@ -132,11 +132,7 @@ def _check_hub_state(settings: Settings, found: Findings) -> None:
     carries the last sequence sent for it, and no state is synced without its create. (A state
     committed without its commands — or commands sent twice from an older state — shows here
     even where the commands alone look whole.)"""
-    changelog = f"{settings.app_id}-hub-changelog"
-    last: dict[str, dict[str, Any] | None] = {}
-    for msg in read_all(settings, [changelog]):
-        key = json.loads(msg.key())
-        last[key] = json.loads(msg.value()) if msg.value() is not None else None
+    last = {key: values[-1] for key, values in _changelog(settings, "hub").items()}
     found.counts["hub states"] = len(last)
     for account, state in last.items():
         if state is None:
@@ -266,14 +262,6 @@ def _check_dead_letters(settings: Settings, found: Findings) -> None:
             found.problem(f"dead letter {reason}: {str(record.get('message', ''))[:200]}")
 
 
-def _last_values(settings: Settings, table: str) -> dict[str, Any]:
-    """A table's committed state: each key's last value in its changelog (None: deleted)."""
-    last: dict[str, Any] = {}
-    for msg in read_all(settings, [f"{settings.app_id}-{table}-changelog"]):
-        last[json.loads(msg.key())] = json.loads(msg.value()) if msg.value() is not None else None
-    return last
-
-
 def _changelog(settings: Settings, table: str) -> dict[str, list[Any]]:
     """Every committed value of each key of a table's changelog, in order."""
     values: defaultdict[str, list[Any]] = defaultdict(list)
@@ -284,7 +272,7 @@ def _changelog(settings: Settings, table: str) -> dict[str, list[Any]]:
 
 def _check_history(settings: Settings, found: Findings) -> None:
     """Each account's lookup history is its last commands, newest first (streams/app.py)."""
-    history = _last_values(settings, "history")
+    history = {key: values[-1] for key, values in _changelog(settings, "history").items()}
     for account in sorted(set(history) | set(found.commands)):
         got = [c["command_id"] for c in history.get(account) or []]
         sent = [c["command_id"] for c in reversed(found.commands.get(account, []))]
