@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Settings of the running stack, written by `python -m stack up`.
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 
-.PHONY: bench bench-recovery bench-e2e help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
+.PHONY: bench bench-recovery bench-e2e bench-framework help venv stack-up stack-down stack-status lint format typecheck unit integration test run clean register-schemas crash-test faults soak seed
 
 help:
 	@echo "make run          stack up + sync worker + Siebel activity simulator, with a live summary"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench        (a) worker, (b) plain loop, (c) core; BENCH_CUSTOMERS=2000 (bench/RESULTS.md)"
 	@echo "make bench-recovery  table recovery: empty store and after a crash; BENCH_CUSTOMERS"
 	@echo "make bench-e2e    end to end through PostgreSQL and Debezium; BENCH_CUSTOMERS"
+	@echo "make bench-framework  what faust alone moves per second: the ceiling of (a)"
 	@echo "make lint | format | typecheck | unit | integration | clean"
 
 $(STAMP): pyproject.toml
@@ -89,6 +90,9 @@ bench-recovery: stack-up
 
 bench-e2e: stack-up
 	$(ENV) $(PY) -m bench.end_to_end --customers $(BENCH_CUSTOMERS)
+
+bench-framework: stack-up
+	$(ENV) $(PY) -m bench.framework --customers $(BENCH_CUSTOMERS)
 
 register-schemas: stack-up
 	$(ENV) $(PY) -m streams.avro_codec register

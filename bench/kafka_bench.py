@@ -272,14 +272,16 @@ def free_port() -> int:
 class Worker:
     """A Faust worker of the run's app, as a process of its own."""
 
-    def __init__(self, run: Run, log: Path, data: str | None = None) -> None:
+    def __init__(
+        self, run: Run, log: Path, data: str | None = None, app: str = "streams.app"
+    ) -> None:
         self.data = data or tempfile.mkdtemp(prefix="bench-worker-")
         port = run.env.get("SYNC_WEB_PORT") or str(free_port())  # a run may fix it
         env = {**run.env, "SYNC_DATA_DIR": self.data, "SYNC_WEB_PORT": port}
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "faust", "-A", "streams.app", "worker", "-l", "info"],
+                [sys.executable, "-m", "faust", "-A", app, "worker", "-l", "info"],
                 env=env,
                 cwd=ROOT,
                 stdout=out,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bench import end_to_end, recovery, run
+from bench import end_to_end, framework, recovery, run
 
 pytestmark = pytest.mark.integration
 
@@ -70,3 +70,30 @@ def test_the_end_to_end_benchmark_goes_through_postgresql_and_debezium(
     found = re.search(latency, text)
     assert found, text
     assert int(found[1]) > 0, text
+
+
+def test_the_framework_benchmark_prints_each_path_and_the_ceiling_of_a(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert framework.main(["--customers", "40"]) == 0
+    text = capsys.readouterr().out
+    found = re.search(r"^(\d+) records; \(a\) moves ([\d.]+) records in and ([\d.]+) out", text)
+    assert found, text
+    assert int(found[1]) > 300, text
+    # a source event is consumed, then its internal events (most make a hub event); each
+    # internal event is also a table write, so more records go out than come in
+    assert 2.0 < float(found[2]) < 4.0, text
+    assert float(found[3]) > float(found[2]), text
+    paths = [
+        "plain transactional loop",
+        "faust forward, exactly_once",
+        "faust forward + table, exactly_once",
+        "faust forward, at_least_once",
+        "faust forward + table, at_least_once",
+        "faust forward, at_least_once, faust's own App",
+    ]
+    for path in paths:  # each finished: it forwarded every record within its time limit
+        assert re.search(rf"^{re.escape(path)}: +[\d,]+ records/s$", text, re.M), text
+    assert re.search(
+        r"^\(a\) ceiling from faust's own path, exactly-once: [\d,]+ events/s", text, re.M
+    )
