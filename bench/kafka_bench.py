@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
@@ -252,12 +252,11 @@ def lag(run: Run) -> int:
     group = run.settings.app_id
     internal = set(internal_topic_names(run.settings).values())
     topics = [run.settings.source_topic(t) for t in TABLES] + sorted(internal)
-    tps = [TopicPartition(t, p) for t in topics for p in range(run.settings.partitions)]
-    committed = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)])
-    offsets = {(x.topic, x.partition): x.offset for x in committed[group].result().topic_partitions}
+    tps = [(t, p) for t in topics for p in range(run.settings.partitions)]
+    offsets = topic_reader.group_offsets(admin, group, tps)
     ends = topic_reader.end_offsets(admin, offsets, committed=False)
     return sum(
-        max(0, ends[k] - max(offsets[k], 0) - (run.settings.partitions if k[0] in internal else 0))
+        max(0, ends[k] - (offsets[k] or 0) - (run.settings.partitions if k[0] in internal else 0))
         for k in ends
     )
 

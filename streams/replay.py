@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
+from streams import topic_reader
 from streams.core.source_config import SourceConfig
 from streams.errors import ConfigError
 from streams.settings import Settings
@@ -170,23 +171,13 @@ class GroupOffsets:
         return [f"{m.client_id}@{m.host}" for m in description.members]
 
     def committed(self, tps: Sequence[Partition]) -> dict[Partition, int | None]:
-        request = ConsumerGroupTopicPartitions(self.group, [TopicPartition(t, p) for t, p in tps])
-        futures = self.admin.list_consumer_group_offsets([request], request_timeout=TIMEOUT_S)
-        result = futures[self.group].result()
-        return {
-            (tp.topic, tp.partition): tp.offset if tp.offset >= 0 else None
-            for tp in result.topic_partitions
-        }
+        return topic_reader.group_offsets(self.admin, self.group, tps)
 
     def _list(
         self, tps: Sequence[Partition], spec: Callable[[], OffsetSpec]
     ) -> dict[Partition, int]:
-        futures = self.admin.list_offsets(
-            {TopicPartition(t, p): spec() for t, p in tps},
-            isolation_level=IsolationLevel.READ_COMMITTED,
-            request_timeout=TIMEOUT_S,
-        )
-        return {(tp.topic, tp.partition): f.result().offset for tp, f in futures.items()}
+        # asked again while a partition has no leader (a topic just created, a broker restarting)
+        return topic_reader.list_offsets(self.admin, tps, spec, IsolationLevel.READ_COMMITTED)
 
     def bounds(self, tps: Sequence[Partition]) -> dict[Partition, tuple[int, int]]:
         low, high = self._list(tps, OffsetSpec.earliest), self._list(tps, OffsetSpec.latest)

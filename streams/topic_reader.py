@@ -1,7 +1,7 @@
-"""Reading topics to their end with confluent-kafka: where each partition ends, and every
-committed record up to there. Used by the operator views and commands (dead letters, shadow diff),
-the hanging-transaction check, table recovery (where a changelog's last record is) and the
-tests' oracle.
+"""Reading topics to their end with confluent-kafka: where each partition ends, every committed
+record up to there, and where a consumer group stands. Used by the operator views and commands
+(dead letters, shadow diff, replay), the hanging-transaction check, table recovery (where a
+changelog's last record is), the benchmarks and the tests' oracle.
 
 "The end" of a partition under read_committed is its last stable offset at the time of the
 call: records of a transaction still open are not waited for. The client's position moves past
@@ -16,7 +16,14 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, IsolationLevel, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    IsolationLevel,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from streams.errors import SyncError
@@ -46,15 +53,27 @@ def end_offsets(
 ) -> dict[Partition, int]:
     """Each partition's last stable offset (`committed`) or high watermark."""
     level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
-    return _list_offsets(admin, partitions, OffsetSpec.latest, level)
+    return list_offsets(admin, partitions, OffsetSpec.latest, level)
 
 
 def start_offsets(admin: AdminClient, partitions: Iterable[Partition]) -> dict[Partition, int]:
     """Each partition's log start offset (its first record still kept)."""
-    return _list_offsets(admin, partitions, OffsetSpec.earliest, IsolationLevel.READ_UNCOMMITTED)
+    return list_offsets(admin, partitions, OffsetSpec.earliest, IsolationLevel.READ_UNCOMMITTED)
 
 
-def _list_offsets(
+def group_offsets(
+    admin: AdminClient, group: str, partitions: Iterable[Partition]
+) -> dict[Partition, int | None]:
+    """The offset `group` has committed on each partition; None where it has committed none."""
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in partitions])
+    futures = admin.list_consumer_group_offsets([request], request_timeout=REQUEST_TIMEOUT_S)
+    return {
+        (tp.topic, tp.partition): tp.offset if tp.offset >= 0 else None
+        for tp in futures[group].result().topic_partitions
+    }
+
+
+def list_offsets(
     admin: AdminClient,
     partitions: Iterable[Partition],
     spec: Callable[[], OffsetSpec],

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -113,10 +113,9 @@ def group_lag(settings: Settings, topics: list[str]) -> dict[tuple[str, int], in
     record moves a position past: a lag of 1 there is not work left.)"""
     admin = AdminClient(settings.kafka_client_config())
     ends = topic_reader.end_offsets(admin, topic_reader.partitions_of(admin, topics))
-    request = ConsumerGroupTopicPartitions(settings.app_id, [TopicPartition(t, p) for t, p in ends])
-    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
-    committed = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in result.topic_partitions}
-    return {k: end - committed.get(k, 0) for k, end in ends.items() if committed.get(k, 0) < end}
+    committed = topic_reader.group_offsets(admin, settings.app_id, ends)
+    lag = {k: end - (committed.get(k) or 0) for k, end in ends.items()}
+    return {k: n for k, n in lag.items() if n > 0}
 
 
 def where_app_stands(settings: Settings) -> str:

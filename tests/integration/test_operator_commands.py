@@ -25,8 +25,10 @@ from tests.integration.pipeline import (
     Siebel,
     app_settings,
     new_id,
+    prepare_app,
     running_worker,
     start_at_end,
+    worker_env,
 )
 
 pytestmark = pytest.mark.integration
@@ -56,6 +58,9 @@ def test_replay_dry_run_refusal_and_reprocessing_without_duplicates(
     settings = app_settings(base, tag)
     # a customer ordered before the app starts: history only a replay to the earliest brings
     earlier = new_id("E")
+    # the deployment step (the source topics among them): on a new stack no earlier test has
+    # made them, and Debezium makes a table's topic only with its first change
+    prepare_app(worker_env(base, tag))
     group = GroupOffsets(settings, SourceConfig.load())
     line_topic = settings.source_topic("s_order_item")
     lines_before = _ends(group, line_topic)

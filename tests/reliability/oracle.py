@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -283,10 +282,9 @@ def _check_history(settings: Settings, found: Findings) -> None:
 
 def _group_offsets(settings: Settings, topics: list[str]) -> Offsets:
     admin = AdminClient(settings.kafka_client_config())
-    parts = [TopicPartition(t, p) for t, p in topic_reader.partitions_of(admin, topics)]
-    request = ConsumerGroupTopicPartitions(settings.app_id, parts)
-    result = admin.list_consumer_group_offsets([request])[settings.app_id].result()
-    return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in result.topic_partitions}
+    parts = topic_reader.partitions_of(admin, topics)
+    committed = topic_reader.group_offsets(admin, settings.app_id, parts)
+    return {tp: offset or 0 for tp, offset in committed.items()}
 
 
 def _check_folded_states(settings: Settings, found: Findings, caused: Counter[str]) -> None:
