@@ -1,19 +1,23 @@
 """What the framework alone costs per record: the ceiling (a) cannot pass, however cheap the
-product's own code gets (bench/RESULTS.md, "The framework's ceiling").
+product's own code gets (bench/RESULTS.md, "Session 12: the framework's ceiling").
 
     python -m bench.framework [--customers 2000]
 
 On the same records (the generator's Debezium events, produced first to one topic of four
-partitions), each a consumer catching up under exactly-once, records in per second:
+partitions), each a fresh consumer catching up, records in per second:
 
-- faust forward: bench/framework_app.py — the product's exactly-once App and `process_stream`,
-  an agent that sends each record on as it is and does nothing else;
-- faust forward + table: the same, and a table write per record (a changelog record);
 - plain transactional loop: confluent-kafka consume → produce, a transaction committed with
-  the consumed offsets every 100 ms (the commit interval the worker uses).
+  the consumed offsets every 100 ms (the commit interval the worker uses);
+- faust forward: a worker of bench/framework_app.py — the product's App and `process_stream`,
+  an agent that sends each record on as it is and does nothing else — under exactly-once, then
+  at-least-once;
+- faust forward + table: the same, and a table write per record (a changelog record);
+- faust's own App: faust's App and `async for` loop, at-least-once, none of the product's
+  machinery.
 
-Then (a)'s ceiling: the faust rate divided by the records (a) moves per source event, counted
-by the core (bench/core.py) on the same events. Needs the local stack (`make stack-up`).
+Then (a)'s ceiling: the exactly-once forward with a table write, divided by the records (a)
+consumes per source event, counted by the core (bench/core.py) on the same events. Needs the
+local stack (`make stack-up`).
 """
 
 from __future__ import annotations
