@@ -33,7 +33,14 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from bench.generate import EVENTS_PER_CUSTOMER, Event, events
-from bench.kafka_bench import Commands, Run, Worker, feed_and_collect, lag, latency_report
+from bench.kafka_bench import (
+    Commands,
+    Run,
+    Worker,
+    feed_and_collect,
+    follow_until_done,
+    latency_report,
+)
 from bench.run import WARM_UP_S
 from streams import topic_reader
 from streams.core.source_config import SourceConfig
@@ -115,15 +122,7 @@ def measure(customers: int, logs: Path, timeout_s: float = 1800.0) -> tuple[int,
         writer = threading.Thread(target=write)
         started = time.time()
         writer.start()
-        deadline = time.monotonic() + timeout_s
-        quiet_since = time.monotonic()
-        while time.monotonic() < deadline:
-            before = out.count
-            out.poll(2.0)
-            if out.count != before or writer.is_alive():
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
-                break
+        follow_until_done(run, out, timeout_s, feeding=writer.is_alive)
         writer.join()
         return written, out.last - started, out.count
     finally:

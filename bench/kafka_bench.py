@@ -306,21 +306,29 @@ class Worker:
                 self.proc.wait(30)
 
 
+def follow_until_done(
+    run: Run, out: Commands, timeout_s: float, feeding: Callable[[], bool] = lambda: False
+) -> None:
+    """Reads the commands until the app is done: nothing is `feeding` it any more, no command
+    has come for 10 s and its group has committed past everything (`lag`); or `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        before = out.count
+        out.poll(2.0)
+        if out.count != before or feeding():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
+            return
+
+
 def faust_worker(run: Run, log: Path, timeout_s: float = 1800.0) -> tuple[float, int]:
     """(a): seconds from the worker's start-up being done to its last command, and commands."""
     out = Commands(run, run.settings.commands_topic)
     worker = Worker(run, log)
     try:
         ready = worker.wait_ready()
-        deadline = time.monotonic() + timeout_s
-        quiet_since = time.monotonic()
-        while time.monotonic() < deadline:
-            before = out.count
-            out.poll(2.0)
-            if out.count != before:
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
-                break
+        follow_until_done(run, out, timeout_s)
         return out.last - ready, out.count
     finally:
         worker.stop()
