@@ -23,7 +23,7 @@ from mode import Service
 from streams import topic_reader
 from streams.errors import SyncError
 from streams.exactly_once import fetch_loop
-from streams.exactly_once.transactions import EventTransactions, runtime
+from streams.exactly_once.transactions import EventTransactions, note_committed, runtime
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,8 @@ class GatedConsumer(aiokafka_driver.Consumer):
         rt.gate.forget()
         rt.guard.forget(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
+        if self.in_transaction:
+            note_committed(self, assigned)  # faust's livelock check counts from here
         rt.gate.resume()
 
     def _filter_tps_with_pending_acks(self, topics: Any = None) -> Iterator[TP]:

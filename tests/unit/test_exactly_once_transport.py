@@ -299,6 +299,9 @@ def _transactions(producer: StrictProducer) -> EventTransactions:
     manager.app = app
     manager.producer = producer
     manager.log = SimpleNamespace(info=lambda *args: None)  # type: ignore[assignment]
+    # faust's consumer thread, as far as the commit-livelock detector's bookkeeping goes
+    thread = SimpleNamespace(tp_last_committed_at={})
+    manager.consumer = SimpleNamespace(_thread=thread)  # type: ignore[assignment]
     return manager
 
 
@@ -343,6 +346,9 @@ def test_revoke_commits_the_pending_positions_and_begins_nothing() -> None:
     assert kafka.calls[-3:] == ["flush", "offsets [9]", "commit"]
     assert not kafka._txn_manager.is_in_transaction()
     assert producer.app.eos.gate.pending() == {}  # type: ignore[attr-defined]
+    # faust's livelock detector hears of the commit (it does not of transactional ones)
+    committed_at: Any = manager.consumer
+    assert set(committed_at._thread.tp_last_committed_at) == {HUB}
 
 
 def test_a_send_joins_the_transaction_of_the_event_being_processed(
