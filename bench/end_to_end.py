@@ -40,6 +40,7 @@ from bench.kafka_bench import (
     feed_and_collect,
     follow_until_done,
     latency_report,
+    timeout_for,
 )
 from bench.run import WARM_UP_S
 from streams import topic_reader
@@ -107,8 +108,9 @@ def _fresh_app(log: Path) -> tuple[Run, Commands, Worker]:
     return run, Commands(run, run.settings.commands_topic), Worker(run, log)
 
 
-def measure(customers: int, logs: Path, timeout_s: float = 1800.0) -> tuple[int, float, int]:
+def measure(customers: int, logs: Path) -> tuple[int, float, int]:
     """Rows written, seconds from the first to the last command, commands."""
+    timeout_s = timeout_for(customers * EVENTS_PER_CUSTOMER)
     run, out, worker = _fresh_app(logs / "end-to-end-worker.log")
     written = 0
 

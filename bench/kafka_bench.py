@@ -114,6 +114,10 @@ def _stamped(value: bytes, now: float) -> bytes:
     return json.dumps(envelope).encode()
 
 
+class BenchTimeoutError(RuntimeError):
+    """A run that did not finish in the time allowed."""
+
+
 def plain_loop(run: Run, expected_events: int, timeout_s: float = 600.0) -> tuple[float, int]:
     """(b): seconds from the first event read to the last command delivered, and commands."""
     registry = SchemaRegistryClient(run.settings.schema_registry_config())
@@ -152,6 +156,10 @@ def plain_loop(run: Run, expected_events: int, timeout_s: float = 600.0) -> tupl
         producer.flush(60)
         if started is None:
             raise RuntimeError("the plain loop read no event")
+        if seen < expected_events:
+            raise BenchTimeoutError(
+                f"plain loop: {seen} of {expected_events} events in {timeout_s:.0f} s"
+            )
         return time.monotonic() - started, sent
     finally:
         consumer.close()
@@ -310,7 +318,8 @@ def follow_until_done(
     run: Run, out: Commands, timeout_s: float, feeding: Callable[[], bool] = lambda: False
 ) -> None:
     """Reads the commands until the app is done: nothing is `feeding` it any more, no command
-    has come for 10 s and its group has committed past everything (`lag`); or `timeout_s`."""
+    has come for 10 s and its group has committed past everything (`lag`). Raises
+    BenchTimeoutError after `timeout_s`: a figure from a run cut short would look like a rate."""
     deadline = time.monotonic() + timeout_s
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
@@ -320,6 +329,16 @@ def follow_until_done(
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since > 10.0 and lag(run) == 0:
             return
+    raise BenchTimeoutError(
+        f"not done after {timeout_s:.0f} s: {out.count} commands so far, {lag(run)} records "
+        "not yet committed past"
+    )
+
+
+def timeout_for(events: int, floor_s: float = 1800.0) -> float:
+    """Time allowed for a run of `events` before it counts as stuck: 10 ms per event (a
+    tenth of the slowest rate measured here), and no less than `floor_s`."""
+    return max(floor_s, events / 100)
 
 
 def faust_worker(run: Run, log: Path, timeout_s: float = 1800.0) -> tuple[float, int]:

@@ -62,13 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     run = kafka_bench.Run.new(uuid.uuid4().hex[:8])
     run.prepare()
     produced = run.produce(events(args.customers))
-    b_s, b_cmds = kafka_bench.plain_loop(run, produced)
+    b_s, b_cmds = kafka_bench.plain_loop(run, produced, kafka_bench.timeout_for(produced, 600))
     b_rate = produced / b_s
     print(
         f"(b) plain loop:     {produced} events in {b_s:.2f} s = {b_rate:,.0f} events/s "
         f"({b_cmds} commands)"
     )
-    a_s, a_cmds = kafka_bench.faust_worker(run, logs / "worker.log")
+    a_s, a_cmds = kafka_bench.faust_worker(
+        run, logs / "worker.log", kafka_bench.timeout_for(produced)
+    )
     a_rate = produced / a_s
     print(
         f"(a) Faust worker:   {produced} events in {a_s:.2f} s = {a_rate:,.0f} events/s "
