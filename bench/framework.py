@@ -26,14 +26,13 @@ import argparse
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench import core, kafka_bench
-from bench.generate import Event, events
+from bench.generate import events
 
 COMMIT_INTERVAL_S = 0.1
 
@@ -45,40 +44,20 @@ def _topic(run: kafka_bench.Run, name: str) -> str:
     return name
 
 
-def _produce(run: kafka_bench.Run, topic: str, stream: Iterable[Event]) -> int:
-    producer = Producer({**run.client(), "partitioner": "murmur2_random", "linger.ms": 20})
-    n = 0
-    for _table, key, value in stream:
-        producer.produce(topic, key=key, value=value)
-        producer.poll(0)
-        n += 1
-    producer.flush(60)
-    return n
-
-
 def _count(run: kafka_bench.Run, topic: str, expected: int, timeout_s: float) -> float:
     """Reads `topic` (read_committed) until `expected` records: when the last one arrived."""
-    reader = Consumer(
-        {
-            **run.client(),
-            "group.id": f"bench-{run.tag}-count-{time.monotonic_ns()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-            "enable.auto.commit": False,
-        }
-    )
-    reader.subscribe([topic])
-    seen, last, deadline = 0, 0.0, time.monotonic() + timeout_s
+    out = kafka_bench.Commands(run, topic)
+    deadline = time.monotonic() + timeout_s
     try:
-        while seen < expected and time.monotonic() < deadline:
-            got = [m for m in reader.consume(1000, timeout=0.5) if not m.error()]
-            if got:
-                seen, last = seen + len(got), time.time()
-        if seen < expected:
-            raise RuntimeError(f"{topic}: {seen} of {expected} records in {timeout_s:.0f} s")
-        return last
+        while out.count < expected and time.monotonic() < deadline:
+            out.poll(0.5)
+        if out.count < expected:
+            raise kafka_bench.BenchTimeoutError(
+                f"{topic}: {out.count} of {expected} records in {timeout_s:.0f} s"
+            )
+        return out.last
     finally:
-        reader.close()
+        out.close()
 
 
 def faust_forward(
@@ -174,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = kafka_bench.Run.new(uuid.uuid4().hex[:8])
     source = _topic(run, f"bench-{run.tag}-framework-source")
-    n = _produce(run, source, events(args.customers))
+    n = run.produce(events(args.customers), topic=source)
     consumed, produced = records_per_event(args.customers)
     print(f"{n} records; (a) moves {consumed:.2f} records in and {produced:.2f} out per event")
 

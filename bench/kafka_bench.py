@@ -89,9 +89,12 @@ class Run:
         ):
             subprocess.run([sys.executable, *step], env=self.env, cwd=ROOT, check=True)
 
-    def produce(self, events: Iterable[Event], rate: float | None = None) -> int:
-        """Every event to its table's topic, keyed as Debezium keys it (murmur2, as Java);
-        at `rate` events/s with the produce time as the commit time when given."""
+    def produce(
+        self, events: Iterable[Event], rate: float | None = None, topic: str | None = None
+    ) -> int:
+        """Every event to its table's topic (or all to `topic`), keyed as Debezium keys it
+        (murmur2, as Java); at `rate` events/s with the produce time as the commit time when
+        given."""
         producer = Producer({**self.client(), "partitioner": "murmur2_random", "linger.ms": 20})
         n, started = 0, time.monotonic()
         for table, key, value in events:
@@ -100,7 +103,7 @@ class Run:
                 if wait > 0:
                     time.sleep(wait)
                 value = _stamped(value, time.time())
-            producer.produce(self.settings.source_topic(table), value=value, key=key)
+            producer.produce(topic or self.settings.source_topic(table), value=value, key=key)
             producer.poll(0)
             n += 1
         producer.flush(60)
@@ -168,7 +171,8 @@ def plain_loop(run: Run, expected_events: int, timeout_s: float = 600.0) -> tupl
 class Commands:
     """Follows a commands topic with read_committed: how many, the last arrival, and the
     commit-to-command latency of each (arrival minus the command's Siebel commit time), as
-    (commit time, latency) in seconds."""
+    (commit time, latency) in seconds. Without `latency` it only counts, so it follows any
+    topic (bench/framework.py's sinks)."""
 
     def __init__(self, run: Run, topic: str) -> None:
         self.consumer = Consumer(
