@@ -61,7 +61,7 @@ def _differs(mine: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, An
     last = max(mine, key=lambda c: c["sequence"])["customer"]
     other_last = max(theirs, key=lambda c: c["sequence"])["customer"]
     if last != other_last:
-        return "final customer differs in " + ", ".join(_paths(last, other_last)[:5])
+        return "final customer differs in " + ", ".join(differing_paths(last, other_last)[:5])
     return ""
 
 
@@ -69,15 +69,16 @@ def _short(types: list[str]) -> str:
     return "[" + ",".join(t.split("_")[0][0] for t in types) + "]"  # C,U,U…
 
 
-def _paths(a: Any, b: Any, at: str = "") -> list[str]:
+def differing_paths(a: Any, b: Any, at: str = "") -> list[str]:
     """Where two JSON-like values differ (dotted paths)."""
     if isinstance(a, dict) and isinstance(b, dict):
         keys = sorted(set(a) | set(b))
-        return [p for k in keys for p in _paths(a.get(k), b.get(k), f"{at}.{k}" if at else k)]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [
-            p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _paths(x, y, f"{at}[{i}]")
+            p for k in keys for p in differing_paths(a.get(k), b.get(k), f"{at}.{k}" if at else k)
         ]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [p for i, (x, y) in pairs for p in differing_paths(x, y, f"{at}[{i}]")]
     return [] if a == b else [at or "(value)"]
 
 

@@ -11,8 +11,9 @@ The public surface:
 Everything else here is bookkeeping the agents never see: the commit gate (gate.py), the offset
 guard and the fetch loop that stop faust from losing fetched records (offset_guard.py,
 fetch_loop.py), the table store that keeps committed state only (committed_store.py,
-local_state.py), the changelog restore before faust's recovery (restore.py), and the kill points
-fault tests use (kill_points.py).
+local_state.py), the changelog restore before faust's recovery (restore.py), the freeze watch
+that stops a zombie under at-least-once, where nothing fences it (freeze.py), and the kill
+points fault tests use (kill_points.py).
 """
 
 from streams.exactly_once.partitions import check_copartitioned

@@ -26,6 +26,7 @@ from faust.types import TP, AppT
 
 from streams.errors import InputError
 from streams.exactly_once import undecided
+from streams.exactly_once.freeze import FreezeWatch
 from streams.exactly_once.gate import CommitGate
 from streams.exactly_once.kill_points import KillPoints, kill_point
 from streams.exactly_once.membership import coordination_failure
@@ -76,6 +77,7 @@ class Runtime:
         self.channels: list[Any] = []  # the agents' input channels (process_stream)
         self.failure: BaseException | None = None
         self.kill_point = kill_points or kill_point
+        self.freeze: FreezeWatch | None = None  # at-least-once only (freeze.py)
 
     async def fail(self, exc: BaseException, at: str) -> None:
         """Stop the worker without committing anything more (see the module docstring)."""

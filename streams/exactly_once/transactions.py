@@ -76,9 +76,28 @@ class StrictProducer(aiokafka_driver.Producer):
     """faust's aiokafka Producer whose transaction methods raise instead of logging.
 
     Replaces `begin_transaction`, `maybe_begin_transaction`, `commit_transactions`,
-    `stop_transaction` (faust 0.15.3, faust/transport/drivers/aiokafka.py); reads
-    `_transaction_producers` and `_trn_locks`, and aiokafka's `_txn_manager`.
+    `stop_transaction` (faust 0.15.3, faust/transport/drivers/aiokafka.py), and extends `send`
+    (a worker found frozen sends nothing more, freeze.py); reads `_transaction_producers` and
+    `_trn_locks`, and aiokafka's `_txn_manager`.
     """
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: HeadersArg | None,
+        *,
+        transactional_id: str | None = None,
+    ) -> Awaitable[RecordMetadata]:
+        freeze = runtime(self.app).freeze
+        if freeze is not None:
+            freeze.check()
+        return await super().send(
+            topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+        )
 
     async def on_start(self) -> None:
         buffer: Any = self.buffer  # faust's ProducerBuffer

@@ -5,7 +5,8 @@ this package, and which carries its exactly-once state as `app.eos` (runtime.py)
 at_least_once the same classes run; only the transaction parts are idle.
 
 Replaced faust methods: `App._new_transport`, `App._new_producer_transport` (faust/app/base.py),
-`App.on_first_start` (extended: local state, co-partitioning check). Tables are kept in the
+`App.on_first_start` (extended: local state, co-partitioning check, the freeze watch of
+at-least-once). Tables are kept in the
 committed-only store (committed_store.py) by default.
 """
 
@@ -21,6 +22,7 @@ from faust.types.transports import TransportT
 from streams.exactly_once import local_state
 from streams.exactly_once.committed_store import STORE_URL, CommittedTables
 from streams.exactly_once.consumer import GatedConsumer
+from streams.exactly_once.freeze import FreezeWatch, limit_for
 from streams.exactly_once.runtime import Runtime
 from streams.exactly_once.transactions import EventTransactions, StrictProducer
 
@@ -58,6 +60,11 @@ class App(faust.App):
             self._before_start()
         if self.in_transaction:  # before any table store is opened (local_state.py)
             local_state.prepare(self.conf.tabledir)
+        else:  # nothing fences a zombie under at-least-once: it stops itself (freeze.py)
+            conf = self.conf
+            limit = limit_for(conf.broker_session_timeout, conf.broker_heartbeat_interval)
+            self.eos.freeze = FreezeWatch(limit)
+            self.eos.freeze.start()
 
     def _new_transport(self) -> TransportT:
         return Transport(self.conf.broker_consumer, self)

@@ -40,6 +40,7 @@ from streams.core.routing import route
 from streams.core.source_config import SourceConfig
 from streams.errors import InputError
 from streams.settings import Settings
+from streams.shadow_diff import differing_paths
 from streams.topology import changelog_topic_names, internal_topic_names, source_topic_names
 from tests.integration.pipeline import group_lag
 
@@ -177,7 +178,12 @@ def _check_commands(settings: Settings, found: Findings, exactly_once: bool) -> 
             for c in commands:
                 first = by_id.setdefault(c["command_id"], c)
                 if _but_time(first) != _but_time(c):
-                    found.problem(f"{account}: command {c['command_id']} re-sent different")
+                    where = differing_paths(first["customer"], c["customer"])[:5]
+                    found.problem(
+                        f"{account}: command {c['command_id']} re-sent different in "
+                        f"{', '.join(where) or 'its envelope'} "
+                        f"(copies: {'; '.join(copies[c['command_id']])})"
+                    )
                     found.counts["divergent"] += 1
             found.counts["re-sent"] += len(commands) - len(by_id)
             commands[:] = list(by_id.values())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.exactly_once.freeze import EXIT_FROZEN
 from tests.integration.conftest import stack_env
 from tests.reliability import scenario
 
@@ -41,3 +42,6 @@ def test_at_least_once_under_faults_resends_only_identical_commands(tmp_path: Pa
     )
     print(report.summary())
     assert report.ok, report.summary()  # a repeat is the same command; nothing is missing
+    # nothing fences a zombie here: each stalled worker stopped itself once it resumed
+    stalls = sum(n for fault, n in report.faults.items() if fault.startswith("SIGSTOP"))
+    assert report.exit_codes.get(EXIT_FROZEN) == stalls >= 1, report.summary()
