@@ -13,8 +13,8 @@ from typing import Any
 
 import faust
 
-from streams.broker_auth import broker_credentials
 from streams.exactly_once import App, process_stream
+from streams.faust_options import app_options
 from streams.settings import Settings
 
 settings = Settings.from_env()
@@ -25,20 +25,7 @@ WITH_TABLE = os.environ.get("BENCH_FRAMEWORK_TABLE") == "1"
 # only: faust's exactly-once is what streams/exactly_once/ fixes)
 STOCK = os.environ.get("BENCH_FRAMEWORK_STOCK") == "1"
 
-common: dict[str, Any] = {
-    "broker": f"kafka://{settings.kafka_bootstrap_servers}",
-    "broker_credentials": broker_credentials(settings),
-    "datadir": settings.data_dir,
-    "processing_guarantee": settings.processing_guarantee,
-    "broker_commit_interval": settings.commit_interval,
-    "topic_partitions": settings.partitions,
-    "topic_replication_factor": settings.replication_factor,
-    "web_bind": settings.web_bind,
-    "web_port": settings.web_port,
-    "web_host": settings.web_host,
-    "key_serializer": "raw",
-    "value_serializer": "raw",
-}
+common = app_options(settings)
 app: Any = (
     faust.App(settings.app_id, **common)
     if STOCK

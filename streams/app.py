@@ -24,7 +24,6 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from streams import dead_letter, metrics
 from streams.avro_codec import CommandSerializer, subject_for
-from streams.broker_auth import broker_credentials
 from streams.core import wire
 from streams.core.codes import CodeMaps
 from streams.core.debezium import Tombstone, parse_envelope
@@ -39,6 +38,7 @@ from streams.dead_letter import Coordinates
 from streams.errors import InputError
 from streams.exactly_once import App, check_copartitioned, process_stream
 from streams.exactly_once.committed_store import store_of
+from streams.faust_options import app_options
 from streams.inspection import may_be_held
 from streams.settings import Settings
 from streams.topology import internal_topic_names, partition_counts, source_topic_names
@@ -65,20 +65,7 @@ app = App(
     settings.app_id,
     before_start=_check_partitions,
     admin_config=settings.kafka_client_config,
-    broker=f"kafka://{settings.kafka_bootstrap_servers}",
-    broker_credentials=broker_credentials(settings),
-    datadir=settings.data_dir,
-    processing_guarantee=settings.processing_guarantee,
-    broker_commit_interval=settings.commit_interval,
-    topic_partitions=settings.partitions,
-    topic_replication_factor=settings.replication_factor,
-    table_standby_replicas=settings.standby_replicas,
-    consumer_group_instance_id=settings.group_instance,
-    web_bind=settings.web_bind,
-    web_port=settings.web_port,
-    web_host=settings.web_host,
-    key_serializer="raw",
-    value_serializer="raw",
+    **app_options(settings),
 )
 
 
