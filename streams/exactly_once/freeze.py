@@ -66,16 +66,12 @@ class FreezeWatch:
         self._stop = stop
         self._last: float | None = None  # None: not started (no send is checked)
         self._thread: threading.Thread | None = None
-        self._closing = threading.Event()
 
     def start(self) -> None:
         if self._thread is None:
             self._last = self._now()
             self._thread = threading.Thread(target=self._run, name="freeze-watch", daemon=True)
             self._thread.start()
-
-    def close(self) -> None:
-        self._closing.set()
 
     def tick(self) -> None:
         """One note of the time; stops the process if the gap since the last is too long."""
@@ -101,6 +97,7 @@ class FreezeWatch:
                 handler.flush()
             self._stop(EXIT_FROZEN)
 
-    def _run(self) -> None:
-        while not self._closing.wait(TICK_S):
+    def _run(self) -> None:  # for the life of the process (a daemon thread)
+        while True:
+            time.sleep(TICK_S)
             self.tick()

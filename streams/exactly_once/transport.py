@@ -6,8 +6,7 @@ at_least_once the same classes run; only the transaction parts are idle.
 
 Replaced faust methods: `App._new_transport`, `App._new_producer_transport` (faust/app/base.py),
 `App.on_first_start` (extended: local state, co-partitioning check, the freeze watch of
-at-least-once). Tables are kept in the
-committed-only store (committed_store.py) by default.
+at-least-once). Tables are kept in the committed-only store (committed_store.py) by default.
 """
 
 from __future__ import annotations
