@@ -38,8 +38,8 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from bench.core import Core
 from bench.generate import Event
 from stack.config import StackConfig
-from streams import topic_reader
 from streams.avro_codec import CommandDeserializer, CommandSerializer, subject_for
+from streams.lag import records_behind
 from streams.settings import Settings
 from streams.topology import internal_topic_names
 
@@ -256,21 +256,10 @@ def latency_report(stamped: list[tuple[float, float]], began: float, warm_up_s: 
 
 
 def lag(run: Run) -> int:
-    """Records the app's group has not committed past, on every topic it reads. The internal
-    topics are written in transactions: after a partition's last record come the commit markers
-    of the transactions that wrote it (one per transactional producer, one per partition
-    number), which no offset commit passes — those are not lag."""
-    admin = AdminClient(run.client())
-    group = run.settings.app_id
-    internal = set(internal_topic_names(run.settings).values())
-    topics = [run.settings.source_topic(t) for t in TABLES] + sorted(internal)
-    tps = [(t, p) for t in topics for p in range(run.settings.partitions)]
-    offsets = topic_reader.group_offsets(admin, group, tps)
-    ends = topic_reader.end_offsets(admin, offsets, committed=False)
-    return sum(
-        max(0, ends[k] - (offsets[k] or 0) - (run.settings.partitions if k[0] in internal else 0))
-        for k in ends
-    )
+    """Records the app's group has not committed past, on every topic it reads."""
+    internal = sorted(internal_topic_names(run.settings).values())
+    topics = [run.settings.source_topic(t) for t in TABLES] + internal
+    return records_behind(run.settings, topics, AdminClient(run.client()))
 
 
 def free_port() -> int:

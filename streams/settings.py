@@ -146,6 +146,10 @@ class Settings:
     eligible_classes: frozenset[str] = frozenset({"Customer", "Billing"})
     # R7: a create held longer than this raises one CREATE_HELD_TOO_LONG alert
     held_alert_after: float = 900.0
+    # ... but not while the app is more records than this behind on what it reads: in a
+    # catch-up (a go-live snapshot, a replay) what a create waits for is mostly queued, not
+    # missing in Siebel; the alerts go out once the app has caught up
+    held_alert_max_lag: int = 1000
     # one log line per hub decision (input coordinates, account, sequence before → after, the
     # commands sent): for tracing one customer through a fault; off by default (volume)
     trace: bool = False
@@ -215,6 +219,9 @@ class Settings:
             eligible_classes=_set(env, "SYNC_ELIGIBLE_ACCOUNT_CLASSES", d.eligible_classes),
             held_alert_after=_seconds(
                 env, "SYNC_HELD_ALERT_AFTER", d.held_alert_after, maximum=7 * 86400
+            ),
+            held_alert_max_lag=_int(
+                env, "SYNC_HELD_ALERT_MAX_LAG", d.held_alert_max_lag, minimum=0
             ),
             trace=_get(env, "SYNC_TRACE", "0").lower() in ("1", "true", "yes"),
             code_maps_file=_get(env, "SYNC_CODE_MAPS", ""),

@@ -74,6 +74,7 @@ def test_no_sasl_settings_without_a_mechanism() -> None:
             "needs KAFKA_SASL_MECHANISM",
         ),
         ({"SYNC_COMMIT_INTERVAL": "0"}, r"\(0, 3600\]"),
+        ({"SYNC_HELD_ALERT_MAX_LAG": "-1"}, "SYNC_HELD_ALERT_MAX_LAG must be at least 0"),
     ],
 )
 def test_invalid_settings_fail_with_a_message_naming_them(
@@ -81,6 +82,11 @@ def test_invalid_settings_fail_with_a_message_naming_them(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_held_create_alerts_wait_for_a_lag_of_at_most_a_thousand_records_by_default() -> None:
+    assert Settings.from_env({}).held_alert_max_lag == 1000
+    assert Settings.from_env({"SYNC_HELD_ALERT_MAX_LAG": "0"}).held_alert_max_lag == 0
 
 
 def test_secret_equality_without_exposure() -> None:
