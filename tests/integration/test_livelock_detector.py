@@ -43,5 +43,10 @@ def test_a_worker_catching_up_under_exactly_once_reports_no_commit_livelock(
         out.close()
     assert out.count >= 334, f"not caught up: {out.count} commands"  # a create per ordered one
     text = log.read_text(errors="replace")
-    livelock = [line for line in text.splitlines() if "Has not committed" in line]
+    # The spam was "… at all since worker start": partitions committed in transactions only,
+    # which the detector never heard of. Its other message, "(last commit N seconds ago)", may
+    # still come at a 2 s timeout: in a catch-up a partition's first events can wait that long
+    # behind the others' in the agent's queue (10 s once), a true statement the 5-minute
+    # default never meets (none in the 38-minute full-size run, bench/RESULTS.md).
+    livelock = [line for line in text.splitlines() if "at all since worker start" in line]
     assert not livelock, f"{len(livelock)} livelock errors, the first: {livelock[0]}"
